@@ -42,6 +42,7 @@ def summarize(obj: xr.DataTree | xr.Dataset) -> str:
       F (time, roi) float64 [a.u.]
       coords on roi: roi
       sampling_rate: 10.0 Hz
+      time: 0.000 .. 0.200 s
     """
     nodes = obj.subtree if isinstance(obj, xr.DataTree) else [xr.DataTree(obj)]
     lines: list[str] = []
@@ -63,7 +64,8 @@ def summarize(obj: xr.DataTree | xr.Dataset) -> str:
             lazy = " (lazy)" if var.chunks is not None else ""
             units = var.attrs.get("units")
             unit_text = f" [{units}]" if units else ""
-            lines.append(f"  {name} {var.dims} {var.dtype}{unit_text}{lazy}".replace("'", ""))
+            dims = ", ".join(map(str, var.dims))
+            lines.append(f"  {name} ({dims}) {var.dtype}{unit_text}{lazy}")
         for dim in ds.dims:
             on_dim = [str(c) for c, v in ds.coords.items() if v.dims == (dim,) and dim != "time"]
             if on_dim:

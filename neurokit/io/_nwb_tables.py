@@ -4,7 +4,8 @@
   ``spike_unit (spike,)``, ``n_spikes (unit,)``, scalar columns as coords on ``unit``, array
   columns (``waveform_mean``…) as variables ``(unit, <col>_dim_1, ...)``;
 * intervals: dim ``trial`` for the ``trials`` table, ``interval`` otherwise; every column a
-  variable (``"s"`` for times, ``"a.u."`` for other numbers);
+  variable (``"s"`` for times — names ending in ``_time(s)``, ``_onset``, ``_offset``, or a
+  description mentioning seconds — ``"a.u."`` for other numbers);
 * electrodes: coordinates on ``channel``.
 
 Imported only by :func:`neurokit.io.read_nwb`, after ``soft_import("pynwb")`` succeeded.
@@ -110,7 +111,11 @@ def _spike_trains(units: Units, n: int, ctx: ReadContext, where: str) -> list[np
 
 
 def _interval_units(col: Column) -> str:
-    if col.name.endswith(("_time", "_times")) or "seconds" in col.description.lower():
+    time_like = col.name.endswith(("_time", "_times", "_onset", "_offset")) or col.name in (
+        "onset",
+        "offset",
+    )
+    if time_like or "seconds" in col.description.lower():
         return cv.SECONDS
     return cv.ARBITRARY
 

@@ -79,6 +79,10 @@ def timeseries_dataset(ts: TimeSeries, ctx: ReadContext) -> xr.Dataset:
     if time_dim == SAMPLE:
         attrs["time_layout"] = "timestamps not strictly increasing: dim 'sample', coord 'time'"
     data_attrs = {cv.UNITS_ATTR: ts.unit if isinstance(ts.unit, str) and ts.unit else cv.ARBITRARY}
+    # sampling rate and provenance travel with the variable, so ``node["data"]`` keeps them
+    data_attrs.update(
+        {k: attrs[k] for k in (cv.SAMPLING_RATE_ATTR, "source_file") if k in attrs}
+    )
     return xr.Dataset(
         {"data": ((time_dim, *rest_dims), values, data_attrs)}, coords=coords, attrs=attrs
     )

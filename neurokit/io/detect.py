@@ -9,9 +9,8 @@ from typing import Any, Literal
 import h5py
 import xarray as xr
 
-from neurokit.errors import FileFormatError
-from neurokit.io._paths import require_hdf5, require_file
-from neurokit.errors import PathNotFoundError
+from neurokit.errors import FileFormatError, PathNotFoundError
+from neurokit.io._paths import require_file, require_hdf5
 
 Format = Literal["nwb", "suite2p", "caiman"]
 
@@ -36,10 +35,10 @@ def detect_format(path: str | os.PathLike) -> Format:
 
     Examples
     --------
-    >>> detect_format("/no/such/file.nwb")
+    >>> detect_format("/no/such/file.nwb")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    neurokit.errors.PathNotFoundError: /no/such/file.nwb: no such path; expected an NWB file, suite2p folder or CaImAn HDF5 file
+    neurokit.errors.PathNotFoundError: /no/such/file.nwb: no such path; expected an NWB file, ...
     """
     p = Path(path)
     expected = "an NWB file, suite2p folder or CaImAn HDF5 file"
