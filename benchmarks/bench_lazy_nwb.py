@@ -46,11 +46,14 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="nk-bench-"))
     t0 = time.perf_counter()
-    path, _ = simulate_ophys_session(folder / "big_ophys.nwb", n_rois=args.rois,
-                                     duration=args.minutes * 60.0, seed=0)
+    path, _ = simulate_ophys_session(
+        folder / "big_ophys.nwb", n_rois=args.rois, duration=args.minutes * 60.0, seed=0
+    )
     size_mb = path.stat().st_size / 1e6
-    print(f"simulated {args.rois} ROIs x {args.minutes:.0f} min at 30 Hz: {size_mb:.0f} MB "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"simulated {args.rois} ROIs x {args.minutes:.0f} min at 30 Hz: {size_mb:.0f} MB "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     window = (600.0, 660.0) if args.minutes * 60 > 660 else (0.0, 60.0)
 
     def lazy_window():

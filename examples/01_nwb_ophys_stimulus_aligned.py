@@ -12,8 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import neurokit as nk
 from _output import output_folder
+
+import neurokit as nk
 
 OUT = output_folder("01_nwb_ophys")
 NWB_FILE: Path | None = None  # your own file here; None simulates one
@@ -40,6 +41,8 @@ fig.savefig(OUT / "traces.png", dpi=120)
 trials = nk.preprocess.align_to_events(dff, stimuli, window=WINDOW)
 response = trials.sel(time=slice(0.0, 1.0)).mean("time")
 best_roi = int(response.groupby("orientation").mean().var("orientation").argmax())
-fig = nk.plotting.plot_trial_average(trials, by="orientation", element=trials["roi"].values[best_roi])
+fig = nk.plotting.plot_trial_average(
+    trials, by="orientation", element=trials["roi"].values[best_roi]
+)
 fig.savefig(OUT / "trial_average_by_orientation.png", dpi=120)
 print(f"wrote figures to {OUT}")

@@ -15,8 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import neurokit as nk
 from _output import output_folder
+
+import neurokit as nk
 
 OUT = output_folder("02_suite2p")
 SUITE2P_FOLDER: Path | None = None
@@ -29,7 +30,9 @@ elif SUITE2P_FOLDER is None:
     _, truth = nk.datasets.simulate_ophys_session(OUT / "sim.nwb", seed=2)
     SUITE2P_FOLDER = nk.datasets.write_suite2p_folder(
         OUT / "suite2p" / "plane0",
-        truth["F"].values.T, truth["Fneu"].values.T, truth["spikes"].values.T.astype(float),
+        truth["F"].values.T,
+        truth["Fneu"].values.T,
+        truth["spikes"].values.T.astype(float),
         fs=truth.attrs["frame_rate"],
         centroids=truth[["centroid_y", "centroid_x"]].to_array().values.T,
         iscell_prob=0.2 + 0.6 * truth["is_cell"].values,
@@ -42,8 +45,13 @@ print(cells)
 
 # %% dF/F with suite2p's maximin baseline (window in seconds)
 fs = s2p.attrs["sampling_rate"]
-dff = nk.preprocess.dff(cells["F"], cells["Fneu"], neuropil_coef=0.7, baseline="maximin",
-                        window=min(60.0, cells.sizes["time"] / fs / 4))
+dff = nk.preprocess.dff(
+    cells["F"],
+    cells["Fneu"],
+    neuropil_coef=0.7,
+    baseline="maximin",
+    window=min(60.0, cells.sizes["time"] / fs / 4),
+)
 fig = nk.plotting.plot_traces(dff)
 fig.savefig(OUT / "dff_traces.png", dpi=120)
 print(f"{cells.sizes['roi']} cells of {s2p.sizes['roi']} ROIs; wrote {OUT / 'dff_traces.png'}")

@@ -12,8 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import neurokit as nk
 from _output import output_folder
+
+import neurokit as nk
 
 OUT = output_folder("03_units_psth")
 NWB_FILE: Path | None = None  # your own ecephys NWB; None simulates one
@@ -34,8 +35,9 @@ fig = nk.plotting.plot_raster(units, start=0, stop=20, color_by="location")
 fig.savefig(OUT / "raster.png", dpi=120)
 
 # %% PSTH by condition: bin spikes around each stimulus onset
-psth = nk.preprocess.align_to_events(units, trials_table, window=(-0.5, 1.5), event="stimulus_onset",
-                                     bin_size=BIN_SIZE)
+psth = nk.preprocess.align_to_events(
+    units, trials_table, window=(-0.5, 1.5), event="stimulus_onset", bin_size=BIN_SIZE
+)
 fig = nk.plotting.plot_trial_average(psth, by="condition", scale=1 / BIN_SIZE, ylabel="spikes/s")
 fig.savefig(OUT / "psth_by_condition.png", dpi=120)
 print(f"wrote figures to {OUT}")

@@ -20,7 +20,16 @@ from neurokit import errors
 from neurokit.validation import validate
 
 __version__ = "0.1.0"
-__all__ = ["validate", "errors", "io", "preprocess", "datasets", "plotting", "__version__"]
+__all__ = [
+    "validate",
+    "errors",
+    "io",
+    "preprocess",
+    "datasets",
+    "plotting",
+    "testing",
+    "__version__",
+]
 
 _LAZY_SUBPACKAGES = {"io", "preprocess", "datasets", "plotting", "testing", "cli"}
 

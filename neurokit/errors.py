@@ -77,7 +77,9 @@ class NeurokitError(Exception):
         if self.expected is not None:
             text += f"; expected {self.expected}"
         if self.found is not None:
-            text += f", found {self.found}" if self.expected is not None else f"; found {self.found}"
+            text += (
+                f", found {self.found}" if self.expected is not None else f"; found {self.found}"
+            )
         return text
 
     def __str__(self) -> str:  # OSError subclasses would otherwise format their own way
@@ -114,11 +116,11 @@ class FileFormatError(NeurokitError, ValueError):
 
 
 class UnsafeFileError(FileFormatError):
-    """The file would run code or reference objects that a data file must not (e.g. a crafted pickle)."""
+    """The file would run code or load objects a data file must not (e.g. a crafted pickle)."""
 
 
 class SchemaError(NeurokitError, ValueError):
-    """The data do not follow the expected layout: wrong dims, shapes, dtypes, coordinates or attrs."""
+    """The data break the expected layout: wrong dims, shapes, dtypes, coordinates or attrs."""
 
 
 class MissingDataError(NeurokitError, LookupError):

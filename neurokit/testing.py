@@ -32,7 +32,9 @@ def checksum(path: str | os.PathLike) -> str:
 
 
 @contextlib.contextmanager
-def assert_files_unchanged(*paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[None]:
+def assert_files_unchanged(
+    *paths: str | os.PathLike | Iterable[str | os.PathLike],
+) -> Iterator[None]:
     """Fail if any given file or folder has different bytes (or mtime) after the block."""
     flat: list[Path] = []
     for p in paths:

@@ -28,9 +28,16 @@ def test_each_error_is_also_the_matching_builtin(cls, builtin):
 
 
 def test_message_names_path_field_and_expectation():
-    err = E.SchemaError("shape mismatch", path="p/Fneu.npy", field="Fneu", expected="(3, 2)", found="(3, 1)")
+    err = E.SchemaError(
+        "shape mismatch", path="p/Fneu.npy", field="Fneu", expected="(3, 2)", found="(3, 1)"
+    )
     assert str(err) == "p/Fneu.npy: field 'Fneu': shape mismatch; expected (3, 2), found (3, 1)"
-    assert (err.path, err.field, err.expected, err.found) == ("p/Fneu.npy", "Fneu", "(3, 2)", "(3, 1)")
+    assert (err.path, err.field, err.expected, err.found) == (
+        "p/Fneu.npy",
+        "Fneu",
+        "(3, 2)",
+        "(3, 1)",
+    )
 
 
 def test_errors_survive_pickling():

@@ -17,7 +17,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("results"), help="output folder")
     p.add_argument("--seed", type=int, default=0, help="simulation seed")
     p.add_argument(
-        "--scale", type=float, default=1.0,
+        "--scale",
+        type=float,
+        default=1.0,
         help="multiply session sizes (ROIs, units, duration, trials); <1 for a quick run",
     )
 

@@ -17,8 +17,9 @@ import numpy as np
 
 from neurokit._optional import soft_import
 
-#: target size of one dask chunk, in bytes (~64 MB)
-CHUNK_BYTES = 64 * 2**20
+#: target size of one dask chunk once converted to float64, in bytes (~8 MiB): small enough
+#: that pulling a short window reads little more than the window, large enough to stream
+CHUNK_BYTES = 8 * 2**20
 
 
 class H5Slice:
@@ -72,7 +73,7 @@ class H5Slice:
 def time_chunks(
     shape: tuple[int, ...], dtype: np.dtype, h5_chunks: tuple[int, ...] | None
 ) -> tuple[int, ...]:
-    """Dask chunks of ~64 MB along the first (time) axis, whole along the others.
+    """Dask chunks of ~8 MiB (as float64) along the first (time) axis, whole along the others.
 
     Rows per chunk are rounded to a multiple of the HDF5 chunk rows when the dataset is chunked.
 
@@ -93,13 +94,15 @@ def time_chunks(
     Examples
     --------
     >>> time_chunks((10_000_000, 4), np.dtype("float64"), None)
-    (2097152, 4)
+    (262144, 4)
     >>> time_chunks((100, 4), np.dtype("float64"), (30, 4))
     (100, 4)
     """
     if not shape:
         return ()
-    row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * np.dtype(dtype).itemsize)
+    # sized by the float64 values the chunk becomes after conversion/offset
+    itemsize = max(np.dtype(dtype).itemsize, 8)
+    row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * itemsize)
     rows = max(1, CHUNK_BYTES // row_bytes)
     if h5_chunks:
         rows = max(h5_chunks[0], (rows // h5_chunks[0]) * h5_chunks[0])

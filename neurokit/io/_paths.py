@@ -41,6 +41,4 @@ def require_hdf5(path: str | os.PathLike, *, expected: str) -> Path:
             if fh.read(8) == HDF5_SIGNATURE:
                 return p
             offset = 512 if offset == 0 else offset * 2
-    raise FileFormatError(
-        "not an HDF5 file", path=p, expected=expected, found="no HDF5 signature"
-    )
+    raise FileFormatError("not an HDF5 file", path=p, expected=expected, found="no HDF5 signature")

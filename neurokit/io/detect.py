@@ -59,7 +59,8 @@ def detect_format(path: str | os.PathLike) -> Format:
             return "caiman"
     raise FileFormatError(
         "HDF5 file is neither NWB nor CaImAn results",
-        path=p, expected="an 'nwb_version' attribute or an 'estimates' group",
+        path=p,
+        expected="an 'nwb_version' attribute or an 'estimates' group",
     )
 
 

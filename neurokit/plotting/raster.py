@@ -47,7 +47,8 @@ def plot_raster(
     """
     if "spike_times" not in units or "spike_unit" not in units.coords:
         raise SchemaError(
-            "not a units Dataset", field="spike_times",
+            "not a units Dataset",
+            field="spike_times",
             expected="variables spike_times(spike) with coord spike_unit",
         )
     times = units["spike_times"].values

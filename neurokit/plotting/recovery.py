@@ -37,7 +37,8 @@ def plot_recovery(
     --------
     >>> import numpy as np, matplotlib
     >>> matplotlib.use("Agg")
-    >>> fig = plot_recovery(np.arange(5.0), np.arange(5.0) + 0.1, quantity="orientation", units="deg")
+    >>> true = np.arange(5.0)
+    >>> fig = plot_recovery(true, true + 0.1, quantity="orientation", units="deg")
     """
     true = np.asarray(true, dtype=float).ravel()
     estimated = np.asarray(estimated, dtype=float).ravel()

@@ -51,7 +51,9 @@ def plot_traces(
     """
     if data.ndim != 2 or "time" not in data.dims:
         raise SchemaError(
-            "cannot plot traces", field=str(data.name), expected="dims ('time', element)",
+            "cannot plot traces",
+            field=str(data.name),
+            expected="dims ('time', element)",
             found=str(data.dims),
         )
     element_dim = next(d for d in data.dims if d != "time")
@@ -62,10 +64,12 @@ def plot_traces(
         spacing = 1.2 * float(np.nanmax(np.nanmax(values, 0) - np.nanmin(values, 0))) or 1.0
     fig, ax = figure_and_axes(ax, figsize=(8, 0.5 + 0.45 * len(labels)))
     t = traces["time"].values
-    for i, label in enumerate(labels):
+    for i in range(len(labels)):
         ax.plot(t, values[:, i] - i * spacing, lw=0.7, color=f"C{i % 10}")
     if events is not None:
-        for start, stop in zip(events["start_time"].values, events["stop_time"].values):
+        for start, stop in zip(
+            events["start_time"].values, events["stop_time"].values, strict=True
+        ):
             if stop >= t[0] and start <= t[-1]:
                 ax.axvspan(start, stop, color="0.85", zorder=0, lw=0)
     ax.set_yticks([-i * spacing for i in range(len(labels))], [str(v) for v in labels])

@@ -53,8 +53,10 @@ def plot_trial_average(
     """
     if trials.dims[:2] != ("trial", "time") or trials.ndim != 3:
         raise SchemaError(
-            "cannot plot a trial average", field=str(trials.name),
-            expected="dims ('trial', 'time', element)", found=str(trials.dims),
+            "cannot plot a trial average",
+            field=str(trials.name),
+            expected="dims ('trial', 'time', element)",
+            found=str(trials.dims),
         )
     element_dim = trials.dims[2]
     per_trial = (
@@ -64,7 +66,8 @@ def plot_trial_average(
         groups = [("all trials", per_trial)]
     elif by not in trials.coords:
         raise MissingDataError(
-            f"no coordinate '{by}' on trial", field=by,
+            f"no coordinate '{by}' on trial",
+            field=by,
             expected=f"one of {sorted(str(c) for c in trials['trial'].coords)}",
         )
     else:

@@ -92,8 +92,10 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     summary = {
         "seed": seed,
         "scale": scale,
-        "files": {"ophys": str(ophys_path.relative_to(out)),
-                  "ecephys": str(ecephys_path.relative_to(out))},
+        "files": {
+            "ophys": str(ophys_path.relative_to(out)),
+            "ecephys": str(ecephys_path.relative_to(out)),
+        },
         "figures": [f"figures/{name}.png" for name in figures],
         "ophys": ophys_summary,
         "ecephys": ecephys_summary,
@@ -108,13 +110,16 @@ def _ophys(tree: xr.DataTree, truth: xr.Dataset) -> tuple[dict[str, Any], dict[s
     F = tree["processing/ophys/Fluorescence/RoiResponseSeries"]["data"]
     Fneu = tree["processing/ophys/Fluorescence/Neuropil"]["data"]
     stimuli = tree["intervals/stimulus_presentations"].dataset
-    dff = preprocess.dff(F, Fneu, neuropil_coef=truth.attrs["neuropil_coef"],
-                         baseline="maximin", window=30.0)
+    dff = preprocess.dff(
+        F, Fneu, neuropil_coef=truth.attrs["neuropil_coef"], baseline="maximin", window=30.0
+    )
     stim_duration = float((stimuli["stop_time"] - stimuli["start_time"]).median())
-    trials = preprocess.align_to_events(dff, stimuli, window=(-0.5, stim_duration + 0.5),
-                                        out_of_bounds="drop")
-    evoked = (trials.sel(time=slice(0.0, stim_duration)).mean("time")
-              - trials.sel(time=slice(-0.5, 0.0)).mean("time"))
+    trials = preprocess.align_to_events(
+        dff, stimuli, window=(-0.5, stim_duration + 0.5), out_of_bounds="drop"
+    )
+    evoked = trials.sel(time=slice(0.0, stim_duration)).mean("time") - trials.sel(
+        time=slice(-0.5, 0.0)
+    ).mean("time")
     tuning = evoked.groupby("orientation").mean()  # (orientation, roi)
     estimated = tuning["orientation"].values[tuning.argmax("orientation").values]
 
@@ -134,11 +139,14 @@ def _ophys(tree: xr.DataTree, truth: xr.Dataset) -> tuple[dict[str, Any], dict[s
     }
     figures = {
         "ophys_dff_traces": plotting.plot_traces(
-            dff.isel(roi=np.flatnonzero(cells)[:8]).sel(time=slice(0, 60)), events=stimuli),
+            dff.isel(roi=np.flatnonzero(cells)[:8]).sel(time=slice(0, 60)), events=stimuli
+        ),
         "ophys_trial_average_by_orientation": plotting.plot_trial_average(
-            trials, by="orientation", element=dff["roi"].values[best]),
+            trials, by="orientation", element=dff["roi"].values[best]
+        ),
         "ophys_preferred_orientation_recovery": plotting.plot_recovery(
-            true_pref[cells], estimated[cells], quantity="preferred orientation", units="deg"),
+            true_pref[cells], estimated[cells], quantity="preferred orientation", units="deg"
+        ),
     }
     return summary, figures
 
@@ -146,8 +154,9 @@ def _ophys(tree: xr.DataTree, truth: xr.Dataset) -> tuple[dict[str, Any], dict[s
 def _ecephys(tree: xr.DataTree, truth: xr.Dataset) -> tuple[dict[str, Any], dict[str, Any]]:
     units = tree["units"].dataset
     trials_table = tree["intervals/trials"].dataset
-    psth = preprocess.align_to_events(units, trials_table, window=(-0.5, 1.5),
-                                      event="stimulus_onset", bin_size=PSTH_BIN)
+    psth = preprocess.align_to_events(
+        units, trials_table, window=(-0.5, 1.5), event="stimulus_onset", bin_size=PSTH_BIN
+    )
     t_end = float(truth["time"].values[-1]) + 1.0 / truth.attrs["sampling_rate"]
     counts = preprocess.bin_spikes(units, PSTH_BIN, start=0.0, stop=t_end)
     per_bin = round(PSTH_BIN * truth.attrs["sampling_rate"])
@@ -164,13 +173,15 @@ def _ecephys(tree: xr.DataTree, truth: xr.Dataset) -> tuple[dict[str, Any], dict
         "latent_r2": float(np.mean(r2)),
         "latent_r2_per_latent": [float(v) for v in r2],
         "mean_evoked_rate_by_condition_hz": {
-            str(int(c)): float(v) for c, v in zip(by_condition["condition"].values, by_condition.values)
+            str(int(c)): float(v)
+            for c, v in zip(by_condition["condition"].values, by_condition.values, strict=True)
         },
     }
     figures = {
         "ecephys_raster": plotting.plot_raster(units, start=0.0, stop=30.0, color_by="location"),
         "ecephys_psth_by_condition": plotting.plot_trial_average(
-            psth, by="condition", scale=1.0 / PSTH_BIN, ylabel="spikes/s"),
+            psth, by="condition", scale=1.0 / PSTH_BIN, ylabel="spikes/s"
+        ),
     }
     return summary, figures
 

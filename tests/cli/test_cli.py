@@ -12,7 +12,9 @@ from neurokit.testing import assert_files_unchanged
 
 @pytest.fixture(scope="module")
 def ecephys_nwb(tmp_path_factory):
-    path, _ = simulate_ecephys_session(tmp_path_factory.mktemp("cli") / "s.nwb", n_units=5, n_trials=6)
+    path, _ = simulate_ecephys_session(
+        tmp_path_factory.mktemp("cli") / "s.nwb", n_units=5, n_trials=6
+    )
     return path
 
 
@@ -28,11 +30,23 @@ def test_info_on_nwb_lists_groups_dims_units_and_tables(ecephys_nwb, capsys):
 
 def test_info_on_suite2p_folder(tmp_path, capsys):
     F = np.ones((3, 8))
-    folder = write_suite2p_folder(tmp_path / "suite2p" / "plane0", F, F / 2, F * 0, fs=10.0,
-                                  centroids=np.zeros((3, 2)), iscell_prob=np.array([0.9, 0.2, 0.8]))
+    folder = write_suite2p_folder(
+        tmp_path / "suite2p" / "plane0",
+        F,
+        F / 2,
+        F * 0,
+        fs=10.0,
+        centroids=np.zeros((3, 2)),
+        iscell_prob=np.array([0.9, 0.2, 0.8]),
+    )
     assert main(["info", str(folder.parent)]) == 0
     out = capsys.readouterr().out
-    assert "[suite2p]" in out and "roi=3" in out and "time=8" in out and "sampling_rate: 10.0 Hz" in out
+    assert (
+        "[suite2p]" in out
+        and "roi=3" in out
+        and "time=8" in out
+        and "sampling_rate: 10.0 Hz" in out
+    )
 
 
 def test_info_on_missing_path_is_a_clear_error(tmp_path, capsys):
@@ -42,8 +56,9 @@ def test_info_on_missing_path_is_a_clear_error(tmp_path, capsys):
 
 
 def test_console_command_is_installed():
-    out = subprocess.run([sys.executable, "-m", "neurokit", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "neurokit", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip().startswith("neurokit ")
 
 

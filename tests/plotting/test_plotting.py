@@ -14,8 +14,12 @@ def trials(rng):
     return xr.DataArray(
         data,
         dims=("trial", "time", "unit"),
-        coords={"trial": np.arange(6), "time": np.linspace(-0.5, 0.45, 20), "unit": [4, 5, 6],
-                "condition": ("trial", [0, 1] * 3)},
+        coords={
+            "trial": np.arange(6),
+            "time": np.linspace(-0.5, 0.45, 20),
+            "unit": [4, 5, 6],
+            "condition": ("trial", [0, 1] * 3),
+        },
         attrs={"units": "count"},
     )
 
@@ -37,15 +41,23 @@ def test_trial_average_errors(trials):
 
 
 def test_traces_and_raster_draw_every_element(rng, tmp_path):
-    da = xr.DataArray(rng.normal(size=(50, 4)), dims=("time", "roi"),
-                      coords={"time": np.arange(50) / 10.0, "roi": list("abcd")},
-                      attrs={"units": "dF/F"})
+    da = xr.DataArray(
+        rng.normal(size=(50, 4)),
+        dims=("time", "roi"),
+        coords={"time": np.arange(50) / 10.0, "roi": list("abcd")},
+        attrs={"units": "dF/F"},
+    )
     fig = plotting.plot_traces(da, elements=["b", "d"])
     assert len(fig.axes[0].get_lines()) == 2
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), da.sel(roi="b").values)
-    units = xr.Dataset({"spike_times": ("spike", [0.1, 0.2, 0.3, 0.9], {"units": "s"})},
-                       coords={"spike_unit": ("spike", [7, 7, 9, 9]), "unit": [7, 9],
-                               "location": ("unit", ["CA1", "VISp"])})
+    units = xr.Dataset(
+        {"spike_times": ("spike", [0.1, 0.2, 0.3, 0.9], {"units": "s"})},
+        coords={
+            "spike_unit": ("spike", [7, 7, 9, 9]),
+            "unit": [7, 9],
+            "location": ("unit", ["CA1", "VISp"]),
+        },
+    )
     fig = plotting.plot_raster(units, color_by="location")
     offsets = fig.axes[0].collections[0].get_offsets()
     np.testing.assert_allclose(offsets[:, 0], [0.1, 0.2, 0.3, 0.9])
