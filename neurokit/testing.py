@@ -19,12 +19,22 @@ from pathlib import Path
 
 
 def checksum(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, or of every file under a folder (sorted by relative path)."""
+    """SHA-256 of a file's bytes (as ``sha256sum``), or of every file under a folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> _ = f.write_bytes(b"abc")
+    >>> checksum(f)[:12]
+    'ba7816bf8f01'
+    """
     p = Path(path)
     digest = hashlib.sha256()
     files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
     for f in files:
-        digest.update(str(f.relative_to(p) if p.is_dir() else f.name).encode())
+        if p.is_dir():  # a folder's digest covers its file names too
+            digest.update(str(f.relative_to(p)).encode())
         with open(f, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
@@ -35,7 +45,16 @@ def checksum(path: str | os.PathLike) -> str:
 def assert_files_unchanged(
     *paths: str | os.PathLike | Iterable[str | os.PathLike],
 ) -> Iterator[None]:
-    """Fail if any given file or folder has different bytes (or mtime) after the block."""
+    """Fail if any given file or folder has different bytes (or mtime) after the block.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> _ = f.write_bytes(b"abc")
+    >>> with assert_files_unchanged(f):
+    ...     data = f.read_bytes()
+    """
     flat: list[Path] = []
     for p in paths:
         if isinstance(p, (str, os.PathLike)):

@@ -85,7 +85,7 @@ def test_unknown_name_lists_the_known_ones():
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", SHARED)
 def test_shared_entries_resolve_inside_the_shared_folder(shared_data, name):
-    path = resolve(name)
+    path = resolve(name).resolve()  # compare real paths: ../shared may be a symlink
     assert path.exists()
     assert path.is_relative_to(shared_data.resolve())
     folder = shared_data / path.relative_to(shared_data.resolve()).parts[0]
