@@ -171,9 +171,7 @@ def _check_time(obj: xr.DataArray | xr.Dataset, *, where: str, source: str | Non
 
 
 def _check_units(da: xr.DataArray, *, where: str, source: str | None) -> None:
-    if not (np.issubdtype(da.dtype, np.number) or np.issubdtype(da.dtype, np.bool_)):
-        return
-    if np.issubdtype(da.dtype, np.bool_):
+    if not np.issubdtype(da.dtype, np.number):  # labels (str, bool) carry no physical units
         return
     units = da.attrs.get(cv.UNITS_ATTR)
     if not isinstance(units, str) or not units:

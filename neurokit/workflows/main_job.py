@@ -24,7 +24,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from neurokit import datasets, io, plotting, preprocess
 from neurokit._atomic import write_json
-from neurokit.plotting._figure import save_figure
+from neurokit.plotting._figure import pyplot, save_figure
 from neurokit.workflows._progress import Progress
 
 #: full-size session parameters (``scale`` multiplies the counts and durations)
@@ -87,7 +87,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     figures = {**ophys_figures, **ecephys_figures}
     for name, fig in figures.items():
         save_figure(fig, out / "figures" / f"{name}.png")
-    plotting._figure.pyplot().close("all")
+        pyplot().close(fig)
 
     summary = {
         "seed": seed,
