@@ -31,6 +31,9 @@ __all__ = [
     "MissingDataError",
     "InvalidValueError",
     "OptionalDependencyError",
+    "ConfigError",
+    "CheckpointError",
+    "TrainingError",
 ]
 
 
@@ -133,3 +136,16 @@ class InvalidValueError(NeurokitError, ValueError):
 
 class OptionalDependencyError(NeurokitError, ImportError):
     """An optional dependency is needed for this call; the message names the extra to install."""
+
+
+class ConfigError(NeurokitError, ValueError):
+    """A configuration names something unknown (neuron, surrogate, architecture, optimiser…)
+    or holds a value outside what that thing accepts."""
+
+
+class CheckpointError(NeurokitError, ValueError):
+    """A checkpoint cannot be used: another model's, malformed, or holding unsafe objects."""
+
+
+class TrainingError(NeurokitError, RuntimeError):
+    """Training cannot go on (e.g. a NaN/inf loss); the message names the step."""

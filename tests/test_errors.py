@@ -17,6 +17,9 @@ from neurokit import errors as E
         (E.MissingDataError, LookupError),
         (E.InvalidValueError, ValueError),
         (E.OptionalDependencyError, ImportError),
+        (E.ConfigError, ValueError),
+        (E.CheckpointError, ValueError),
+        (E.TrainingError, RuntimeError),
     ],
 )
 def test_each_error_is_also_the_matching_builtin(cls, builtin):
