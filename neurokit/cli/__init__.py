@@ -1,7 +1,8 @@
 """The ``neurokit`` console command: ``neurokit <subcommand> ...``.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)`` and
-``main(args) -> int``.
+``main(args) -> int``. A module with ``PASSES_THROUGH = True`` (``fit``) parses its own
+arguments: it finds them in ``args.extra``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from neurokit.cli import info, run
+from neurokit.cli import fit, info, run
 from neurokit.errors import NeurokitError
 
-SUBCOMMANDS = {"info": info, "run": run}
+SUBCOMMANDS = {"info": info, "run": run, "fit": fit}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--version"])  # doctest: +SKIP
     neurokit 0.1.0
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if getattr(SUBCOMMANDS[args.command], "PASSES_THROUGH", False):
+        args.extra = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return SUBCOMMANDS[args.command].main(args)
     except NeurokitError as err:
