@@ -27,8 +27,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-peers-bench.txt
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_bin_spikes.py
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_lazy_nwb.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_snn.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check neurokit tests examples analyses benchmarks

@@ -6,7 +6,7 @@ import torch
 
 from neurokit.errors import ConfigError
 from neurokit.snn.base import StepMode, check_sequence
-from neurokit.snn.functional.lif import lif_coefficients, multistep_lif
+from neurokit.snn.functional.lif import Backend, check_backend, lif_coefficients, multistep_lif
 from neurokit.snn.neurons._base import BaseNeuron
 from neurokit.snn.surrogate import SurrogateLike
 
@@ -21,7 +21,12 @@ class IF(BaseNeuron):
         H_t = V_{t-1} + X_t, \quad S_t = \Theta(H_t - V_{th}), \quad
         V_t = H_t(1 - S_t) + V_{reset} S_t \ \ (\text{soft: } V_t = H_t - V_{th} S_t)
 
-    Parameters are those of :class:`~neurokit.snn.neurons._base.BaseNeuron`.
+    Parameters
+    ----------
+    v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode
+        See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
+    backend : {"torch", "compile", "cpp"}
+        Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same numbers.
 
     Examples
     --------
@@ -30,6 +35,19 @@ class IF(BaseNeuron):
     [0.0, 1.0, 0.0]
     """
 
+    def __init__(
+        self,
+        v_threshold: float = 1.0,
+        v_reset: float | None = 0.0,
+        surrogate: SurrogateLike = "sigmoid",
+        alpha: float | None = None,
+        detach_reset: bool = False,
+        step_mode: StepMode = "multi",
+        backend: Backend = "torch",
+    ) -> None:
+        super().__init__(v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode)
+        self.backend = check_backend(backend)
+
     def charge(self, x: torch.Tensor) -> torch.Tensor:
         return self.v + x
 
@@ -37,7 +55,7 @@ class IF(BaseNeuron):
         check_sequence(x_seq, min_ndim=2, name=type(self).__name__)
         spikes, self.v = multistep_lif(
             x_seq, self.v, tau=None, v_threshold=self.v_threshold, v_reset=self.v_reset,
-            surrogate=self.surrogate, detach_reset=self.detach_reset,
+            surrogate=self.surrogate, detach_reset=self.detach_reset, backend=self.backend,
         )
         return spikes
 
@@ -67,6 +85,8 @@ class LIF(BaseNeuron):
         See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
     decay_input : bool
         Whether the input is scaled by ``1/tau`` too.
+    backend : {"torch", "compile", "cpp"}
+        Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same numbers.
 
     Examples
     --------
@@ -85,8 +105,10 @@ class LIF(BaseNeuron):
         alpha: float | None = None,
         detach_reset: bool = False,
         step_mode: StepMode = "multi",
+        backend: Backend = "torch",
     ) -> None:
         super().__init__(v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode)
+        self.backend = check_backend(backend)
         if not tau > 1.0:
             raise ConfigError("LIF time constant must exceed one time step", field="tau",
                               expected="tau > 1", found=repr(tau))
@@ -102,7 +124,7 @@ class LIF(BaseNeuron):
         spikes, self.v = multistep_lif(
             x_seq, self.v, tau=self.tau, v_threshold=self.v_threshold, v_reset=self.v_reset,
             decay_input=self.decay_input, surrogate=self.surrogate,
-            detach_reset=self.detach_reset,
+            detach_reset=self.detach_reset, backend=self.backend,
         )
         return spikes
 

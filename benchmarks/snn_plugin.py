@@ -1,0 +1,74 @@
+"""neurokit builders for the peer harness ``../shared/bench/snn_bench.py``.
+
+Used as ``--plugin neurokit=snn_plugin:build_model`` (with ``benchmarks/`` on the path).
+
+Same layers as the harness' reference (``torch_ref``) and SpikingJelly builders: LIF with
+``tau=2``, ``v_threshold=1``, hard reset to 0, input decayed by ``1/tau``, ArcTan surrogate
+(``alpha=2``), reset detached from the graph; stateless layers run on ``[T*B, ...]`` through
+:class:`~neurokit.snn.layers.container.TimeDistributed`. ``build_model`` uses the default
+pure-torch kernel, ``build_model_cpp`` / ``build_model_compile`` the optional compiled ones.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from neurokit.snn.base import reset_states
+from neurokit.snn.layers.container import TimeDistributed
+from neurokit.snn.neurons.lif import LIF
+
+
+def _stateless(spec: tuple) -> nn.Module:
+    kind = spec[0]
+    if kind == "linear":
+        return nn.Linear(spec[1], spec[2])
+    if kind == "conv":
+        return nn.Conv2d(spec[1], spec[2], 3, padding=1)
+    if kind == "pool":
+        return nn.MaxPool2d(2)
+    if kind == "flatten":
+        return nn.Flatten()
+    raise ValueError(f"unknown layer kind {kind!r}")
+
+
+class _Net(nn.Module):
+    def __init__(self, net: nn.Sequential) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
+        reset_states(self.net)
+        return self.net(x_seq)
+
+
+def build_model(workload: str, cfg: dict, backend: str = "torch") -> nn.Module:
+    """The harness network for ``workload`` (``"mlp"`` or ``"conv"``) built from neurokit parts.
+
+    Consecutive stateless layers share one :class:`TimeDistributed` (one reshape per block).
+    """
+    mods: list[nn.Module] = []
+    block: list[nn.Module] = []
+    for spec in cfg["layers"]:
+        if spec[0] == "lif":
+            if block:
+                mods.append(TimeDistributed(*block))
+                block = []
+            mods.append(LIF(tau=cfg["tau"], v_threshold=cfg["v_th"], v_reset=0.0,
+                            decay_input=True, surrogate="arctan", alpha=cfg["alpha"],
+                            detach_reset=True, backend=backend))
+        else:
+            block.append(_stateless(spec))
+    if block:
+        mods.append(TimeDistributed(*block))
+    return _Net(nn.Sequential(*mods))
+
+
+def build_model_cpp(workload: str, cfg: dict) -> nn.Module:
+    """:func:`build_model` with the C++ LIF kernel (``backend="cpp"``)."""
+    return build_model(workload, cfg, backend="cpp")
+
+
+def build_model_compile(workload: str, cfg: dict) -> nn.Module:
+    """:func:`build_model` with the ``torch.compile`` LIF kernel (``backend="compile"``)."""
+    return build_model(workload, cfg, backend="compile")
