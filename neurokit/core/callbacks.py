@@ -9,7 +9,7 @@ import lightning as L
 import numpy as np
 import torch
 
-__all__ = ["SpikeStatistics", "RNGState"]
+__all__ = ["SpikeStatistics", "RNGState", "MaskedPSNSchedule", "DelaySigmaSchedule"]
 
 
 class SpikeStatistics(L.Callback):
@@ -78,3 +78,82 @@ class RNGState(L.Callback):
                              n["has_gauss"], n["cached"]))
         p = state_dict["python"]
         random.setstate((p["version"], tuple(p["internal"]), p["gauss"]))
+
+
+class MaskedPSNSchedule(L.Callback):
+    r"""Progressive masking of every :class:`~neurokit.snn.neurons.MaskedPSN` in the model:
+    :math:`\lambda = e / (E - 1)` at the start of epoch :math:`e` of :math:`E` (Fang et al. 2023).
+
+    Examples
+    --------
+    >>> MaskedPSNSchedule().schedule(epoch=2, max_epochs=5)
+    0.5
+    """
+
+    @staticmethod
+    def schedule(epoch: int, max_epochs: int) -> float:
+        """The masking progress :math:`\lambda` for ``epoch`` of ``max_epochs``."""
+        from neurokit.snn.neurons.psn import MaskedPSN
+
+        return MaskedPSN.lambda_schedule(epoch, max_epochs)
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        from neurokit.snn.neurons.psn import MaskedPSN
+
+        value = self.schedule(trainer.current_epoch, int(trainer.max_epochs or 1))
+        for module in pl_module.modules():
+            if isinstance(module, MaskedPSN):
+                module.lambda_ = value
+        pl_module.log("train/psn_mask_lambda", value)
+
+
+class DelaySigmaSchedule(L.Callback):
+    """Shrink the Gaussian width of every learnable-delay kernel over training (Hammouamri et
+    al. 2024): ``sigma_schedule(epoch, max_epochs, sigma_init, sigma_final, decay_fraction)``
+    at the start of each epoch; at the end of training the delays are rounded to whole steps.
+
+    Parameters
+    ----------
+    sigma_init : float, optional
+        Width at epoch 0 (time steps); default half of each layer's ``max_delay``.
+    sigma_final : float
+        Width reached after ``decay_fraction`` of the epochs.
+    decay_fraction : float
+        Fraction of training over which the width decays.
+    round_at_end : bool
+        Round the delays to integers when training ends.
+
+    Examples
+    --------
+    >>> DelaySigmaSchedule(sigma_init=4.0).sigma(epoch=0, max_epochs=10, max_delay=8)
+    4.0
+    """
+
+    def __init__(self, sigma_init: float | None = None, sigma_final: float = 0.5,
+                 decay_fraction: float = 0.25, round_at_end: bool = False) -> None:
+        self.sigma_init = sigma_init
+        self.sigma_final = sigma_final
+        self.decay_fraction = decay_fraction
+        self.round_at_end = round_at_end
+
+    def sigma(self, epoch: int, max_epochs: int, max_delay: int) -> float:
+        """The kernel width at ``epoch`` for a layer with ``max_delay``."""
+        from neurokit.snn.layers.delay import sigma_schedule
+
+        init = self.sigma_init if self.sigma_init is not None else max_delay / 2
+        return sigma_schedule(epoch, max_epochs, init, self.sigma_final, self.decay_fraction)
+
+    def _delay_layers(self, pl_module: L.LightningModule) -> list[Any]:
+        from neurokit.snn.layers.delay import DelayLinear
+
+        return [m for m in pl_module.modules() if isinstance(m, DelayLinear)]
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        for layer in self._delay_layers(pl_module):
+            layer.set_sigma(self.sigma(trainer.current_epoch, int(trainer.max_epochs or 1),
+                                       layer.max_delay))
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.round_at_end:
+            for layer in self._delay_layers(pl_module):
+                layer.round_delays()

@@ -209,12 +209,31 @@ class SpikingClassifier(NeurokitModule):
         """Output sequence ``[T, B, C]`` of a batch ``x`` (encoded first)."""
         return self.net(self.encode(x))
 
+    def scores(self, out_seq: torch.Tensor) -> torch.Tensor:
+        """Class scores ``[B, C]`` of an output sequence: the network's own ``scores`` when it
+        defines one (e.g. the delay SNN's summed softmax), else the mean over time."""
+        net_scores = getattr(self.net, "scores", None)
+        return net_scores(out_seq) if callable(net_scores) else out_seq.mean(0)
+
+    def loss(self, out_seq: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The network's own ``loss`` when it defines one, else cross-entropy of the scores."""
+        net_loss = getattr(self.net, "loss", None)
+        if callable(net_loss):
+            return net_loss(out_seq, y)
+        return F.cross_entropy(self.scores(out_seq), y)
+
+    def parameter_groups(self) -> Any:
+        groups = getattr(self.net, "parameter_groups", None)
+        if callable(groups):  # e.g. synaptic delays trained at their own learning rate
+            return groups(self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        return self.parameters()
+
     def compute(self, batch: Any, stage: str) -> dict[str, torch.Tensor]:
         x, y = _unpack(batch)
         if stage == "train" and not self.automatic_optimization:
             return self._sltt_update(self.encode(x), y)
-        logits = self(x).mean(0)
-        return _metrics(logits, y, F.cross_entropy(logits, y))
+        out_seq = self(x)
+        return _metrics(self.scores(out_seq), y, self.loss(out_seq, y))
 
     def _sltt_update(self, x_seq: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         from neurokit.snn.training import sltt_step

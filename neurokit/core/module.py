@@ -179,7 +179,7 @@ class NeurokitModule(L.LightningModule):
         kwargs: dict[str, Any] = {"lr": cfg["lr"], "weight_decay": cfg["weight_decay"]}
         if cfg["optimizer"] == "sgd":
             kwargs["momentum"] = 0.9
-        opt = cls(self.parameters(), **kwargs)
+        opt = cls(self.parameter_groups(), **kwargs)
         if cfg["scheduler"] is None:
             return opt
         max_epochs = _max_epochs(self)
@@ -189,6 +189,11 @@ class NeurokitModule(L.LightningModule):
             sched = torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, max_epochs // 3),
                                                     gamma=0.1)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+
+    def parameter_groups(self) -> Any:
+        """What the optimiser trains: all parameters by default; subclasses may return
+        per-group settings (e.g. a larger learning rate for synaptic delays)."""
+        return self.parameters()
 
     def on_train_epoch_end(self) -> None:
         # automatic optimisation steps schedulers itself; manual optimisation does it here

@@ -86,8 +86,16 @@ def get_source(name: str) -> SourceFn:
     return fn
 
 
-def load_digits(**kwargs: Any) -> xr.DataArray:
+def load_digits(channel_axis: bool = False, **kwargs: Any) -> xr.DataArray:
     """scikit-learn's bundled digits as a DataArray ``("trial", "y", "x")`` in [0, 1].
+
+    Parameters
+    ----------
+    channel_axis : bool
+        Add a ``channel`` dim of length 1 (``("trial", "channel", "y", "x")``), the layout of
+        convolutional networks; in a config: ``source_kwargs: {channel_axis: true}``.
+    **kwargs
+        Passed to :func:`sklearn.datasets.load_digits` (e.g. ``n_class``).
 
     Returns
     -------
@@ -107,10 +115,11 @@ def load_digits(**kwargs: Any) -> xr.DataArray:
 
     digits = sklearn_digits(**kwargs)
     n = digits.images.shape[0]
-    return xr.DataArray(
+    images = xr.DataArray(
         (digits.images / 16.0).astype(np.float32),
         dims=("trial", "y", "x"),
         coords={"trial": np.arange(n), "label": ("trial", digits.target.astype(np.int64))},
         name="digits",
         attrs={"units": "a.u.", "source": "sklearn.datasets.load_digits"},
     )
+    return images.expand_dims("channel", axis=1) if channel_axis else images
