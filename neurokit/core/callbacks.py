@@ -92,7 +92,7 @@ class MaskedPSNSchedule(L.Callback):
 
     @staticmethod
     def schedule(epoch: int, max_epochs: int) -> float:
-        """The masking progress :math:`\lambda` for ``epoch`` of ``max_epochs``."""
+        r"""The masking progress :math:`\lambda` for ``epoch`` of ``max_epochs``."""
         from neurokit.snn.neurons.psn import MaskedPSN
 
         return MaskedPSN.lambda_schedule(epoch, max_epochs)

@@ -206,7 +206,11 @@ class SpikingClassifier(NeurokitModule):
         return encoding.latency_encode(x, steps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Output sequence ``[T, B, C]`` of a batch ``x`` (encoded first)."""
+        """Output sequence ``[T, B, C]`` of a batch ``x`` (encoded first). Each call is a new
+        batch of sequences: the network's state is reset first."""
+        from neurokit.snn import reset_states
+
+        reset_states(self.net)
         return self.net(self.encode(x))
 
     def scores(self, out_seq: torch.Tensor) -> torch.Tensor:

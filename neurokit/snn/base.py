@@ -154,7 +154,7 @@ def set_step_mode(net: nn.Module, step_mode: StepMode) -> None:
 
 def check_sequence(
     x: torch.Tensor, *, min_ndim: int = 2, ndim: int | None = None, name: str = "input",
-    layout: str = "[T, B, ...]",
+    layout: str = "[T, B, ...]", finite: bool = False,
 ) -> torch.Tensor:
     """Check that ``x`` is a time-major sequence tensor and return it.
 
@@ -168,11 +168,15 @@ def check_sequence(
         What ``x`` is, for the message.
     layout : str
         The expected layout, for the message (e.g. ``"[T, B, C, H, W]"``).
+    finite : bool
+        Also require finite values (models check their input once, at the entry).
 
     Raises
     ------
     neurokit.errors.SchemaError
         When ``x`` is not a tensor or has the wrong number of dimensions.
+    neurokit.errors.InvalidValueError
+        With ``finite=True``, when ``x`` holds NaN or inf.
 
     Examples
     --------
@@ -189,7 +193,7 @@ def check_sequence(
             "input is not a time-major sequence", field=name,
             expected=f"{want} dims, time-major {layout}", found=f"shape {tuple(x.shape)}",
         )
-    return x
+    return check_finite(x, name) if finite else x
 
 
 def check_finite(x: torch.Tensor, name: str = "input") -> torch.Tensor:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import torch
 
@@ -173,7 +173,7 @@ SURROGATES: dict[str, type[Surrogate]] = {
 SURROGATES["superspike"] = FastSigmoid
 SURROGATES["atan"] = ArcTan
 
-SurrogateLike = Union[str, Surrogate, Callable[[torch.Tensor], torch.Tensor]]
+SurrogateLike = str | Surrogate | Callable[[torch.Tensor], torch.Tensor]
 
 
 def get_surrogate(spec: SurrogateLike, alpha: float | None = None) -> Surrogate | Callable:

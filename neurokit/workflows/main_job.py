@@ -8,7 +8,10 @@ how well the ground truth was recovered:
   preferred orientation is the orientation with the largest mean evoked response, compared with
   the simulated one;
 * **ecephys**: units binned at 50 ms, PSTHs by condition, and the simulated latent trajectories
-  regressed on the leading principal components of the smoothed square-root counts (R²).
+  regressed on the leading principal components of the smoothed square-root counts (R²);
+* **SNN**: a spiking network with learnable synaptic delays, trained through the Lightning core,
+  decodes each trial's stimulus condition from the spike trains (validation accuracy vs chance;
+  :mod:`neurokit.workflows.snn_decoding`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from neurokit import datasets, io, plotting, preprocess
 from neurokit._atomic import write_json
 from neurokit.plotting._figure import pyplot, save_figure
 from neurokit.workflows._progress import Progress
+from neurokit.workflows.snn_decoding import (
+    DECODER_BIN,
+    DECODER_WINDOW,
+    decode_condition_with_snn,
+)
 
 #: full-size session parameters (``scale`` multiplies the counts and durations)
 OPHYS_SIZE = {"n_rois": 60, "duration": 360.0}
@@ -57,7 +65,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     0.95
     """
     out = Path(out)
-    progress = Progress(7)
+    progress = Progress(8)
     t0 = time.perf_counter()
 
     progress.step("simulating a two-photon session and writing it as NWB")
@@ -82,9 +90,15 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     ophys_summary, ophys_figures = _ophys(ophys_tree, ophys_truth)
     progress.step("ecephys: binning, PSTHs by condition, latent recovery")
     ecephys_summary, ecephys_figures = _ecephys(ecephys_tree, ecephys_truth)
+    progress.step("SNN: training a spiking decoder of the stimulus condition (Lightning core)")
+    decoder_input = preprocess.align_to_events(
+        ecephys_tree["units"].dataset, ecephys_tree["intervals/trials"].dataset,
+        window=DECODER_WINDOW, event="stimulus_onset", bin_size=DECODER_BIN,
+    )
+    snn_summary, snn_figure = decode_condition_with_snn(decoder_input, out / "runs", seed=seed)
 
     progress.step("writing figures")
-    figures = {**ophys_figures, **ecephys_figures}
+    figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure}
     for name, fig in figures.items():
         save_figure(fig, out / "figures" / f"{name}.png")
         pyplot().close(fig)
@@ -99,6 +113,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
         "figures": [f"figures/{name}.png" for name in figures],
         "ophys": ophys_summary,
         "ecephys": ecephys_summary,
+        "snn": snn_summary,
         "runtime_s": round(time.perf_counter() - t0, 2),
     }
     progress.step(f"writing {out / 'summary.json'}")

@@ -209,7 +209,7 @@ class DelaySNN(nn.Module):
     def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Input ``[T, B, n_inputs]`` (spikes or currents) -> readout potentials
         ``[T, B, n_outputs]``."""
-        check_sequence(x_seq, ndim=3, name="DelaySNN", layout="[T, B, n_inputs]")
+        check_sequence(x_seq, ndim=3, name="DelaySNN", layout="[T, B, n_inputs]", finite=True)
         if x_seq.shape[-1] != self.n_inputs:
             raise SchemaError("wrong number of input channels", field="DelaySNN",
                               expected=f"{self.n_inputs} channels (last dim)",

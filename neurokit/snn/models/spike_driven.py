@@ -268,7 +268,7 @@ class SpikeDrivenTransformer(nn.Module):
         """``[T, B, C, H, W]`` -> ``[T, B, n_outputs]``."""
         name = "SpikeDrivenTransformer input"
         want = (self.in_channels, self.img_size, self.img_size)
-        check_sequence(x, ndim=5, name=name, layout="[T, B, C, H, W]")
+        check_sequence(x, ndim=5, name=name, layout="[T, B, C, H, W]", finite=True)
         if tuple(x.shape[2:]) != want:
             raise SchemaError("wrong image shape", field=name,
                               expected=f"[T, B, {want[0]}, {want[1]}, {want[2]}]",

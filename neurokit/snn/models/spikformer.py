@@ -239,7 +239,7 @@ class Spikformer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[T, B, C, H, W]`` -> ``[T, B, n_outputs]``."""
         want = (self.in_channels, self.img_size, self.img_size)
-        check_sequence(x, ndim=5, name="Spikformer input", layout="[T, B, C, H, W]")
+        check_sequence(x, ndim=5, name="Spikformer input", layout="[T, B, C, H, W]", finite=True)
         if tuple(x.shape[2:]) != want:
             raise SchemaError("wrong image shape", field="Spikformer input",
                               expected=f"[T, B, {want[0]}, {want[1]}, {want[2]}]",

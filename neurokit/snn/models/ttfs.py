@@ -173,7 +173,7 @@ class TTFSNet(nn.Module):
 
     # ------------------------------------------------------------------ forward
     def _check(self, x_seq: torch.Tensor) -> torch.Tensor:
-        check_sequence(x_seq, ndim=3, name="TTFSNet", layout="[T, B, n_inputs]")
+        check_sequence(x_seq, ndim=3, name="TTFSNet", layout="[T, B, n_inputs]", finite=True)
         if x_seq.shape[-1] != self.n_inputs:
             raise SchemaError("wrong number of input channels", field="TTFSNet",
                               expected=f"{self.n_inputs} channels (last dim)",

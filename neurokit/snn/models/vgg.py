@@ -94,13 +94,13 @@ class TimeMajorNet(StatefulModule):
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         n = len(self.sample_layout.split(","))
         check_sequence(x_seq, ndim=n + 2, name=type(self).__name__,
-                       layout=f"[T, B, {self.sample_layout}]")
+                       layout=f"[T, B, {self.sample_layout}]", finite=True)
         return self.sequence_forward(x_seq)
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
         n = len(self.sample_layout.split(","))
         check_sequence(x, ndim=n + 1, name=type(self).__name__,
-                       layout=f"[B, {self.sample_layout}] (single-step mode)")
+                       layout=f"[B, {self.sample_layout}] (single-step mode)", finite=True)
         return self.sequence_forward(x.unsqueeze(0)).squeeze(0)
 
 
