@@ -12,7 +12,10 @@ the same Linear/Conv stack with identity neurons), and peak memory.
 Run::
 
     python benchmarks/bench_snn.py                 # 2 interleaved rounds, best of each kept
-    python benchmarks/bench_snn.py --rounds 3 --iters 20 --cpp   # also the C++ kernel
+    python benchmarks/bench_snn.py --rounds 3 --iters 20 --torch   # also the pure-torch kernel
+
+``neurokit`` is the default kernel (``backend="auto"``: the C++ kernel, built in about a second
+on first use, wherever a compiler is found); ``--torch`` adds the pure-torch fallback.
 
 tcmalloc is preloaded into the workers when ``libtcmalloc_minimal.so.4`` is installed (the
 harness README: glibc malloc costs 2-3x on the conv workload).
@@ -56,7 +59,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--iters", type=int, default=15)
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
-    ap.add_argument("--cpp", action="store_true", help="also time backend='cpp' (neurokit_cpp)")
+    ap.add_argument("--torch", action="store_true",
+                    help="also time the pure-torch fallback kernel (neurokit_torch)")
     ap.add_argument("--no-check", action="store_true", help="skip the equivalence check")
     args = ap.parse_args()
     if not HARNESS.is_file():
@@ -67,9 +71,9 @@ def main() -> int:
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     plugins = ["--plugin", "neurokit=snn_plugin:build_model"]
     ours = ["neurokit"]
-    if args.cpp:
-        plugins += ["--plugin", "neurokit_cpp=snn_plugin:build_model_cpp"]
-        ours.append("neurokit_cpp")
+    if args.torch:
+        plugins += ["--plugin", "neurokit_torch=snn_plugin:build_model_torch"]
+        ours.append("neurokit_torch")
     base = [sys.executable, str(HARNESS), "--threads", "1", "--workloads", args.workloads,
             *plugins]
     if not args.no_check:

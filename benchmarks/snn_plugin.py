@@ -6,7 +6,8 @@ Same layers as the harness' reference (``torch_ref``) and SpikingJelly builders:
 ``tau=2``, ``v_threshold=1``, hard reset to 0, input decayed by ``1/tau``, ArcTan surrogate
 (``alpha=2``), reset detached from the graph; stateless layers run on ``[T*B, ...]`` through
 :class:`~neurokit.snn.layers.container.TimeDistributed`. ``build_model`` uses the default
-pure-torch kernel, ``build_model_cpp`` / ``build_model_compile`` the optional compiled ones.
+kernel (``backend="auto"``: C++ where a compiler is found), ``build_model_torch`` the pure-torch
+fallback, ``build_model_compile`` the ``torch.compile`` one.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class _Net(nn.Module):
         return self.net(x_seq)
 
 
-def build_model(workload: str, cfg: dict, backend: str = "torch") -> nn.Module:
+def build_model(workload: str, cfg: dict, backend: str = "auto") -> nn.Module:
     """The harness network for ``workload`` (``"mlp"`` or ``"conv"``) built from neurokit parts.
 
     Consecutive stateless layers share one :class:`TimeDistributed` (one reshape per block).
@@ -64,9 +65,10 @@ def build_model(workload: str, cfg: dict, backend: str = "torch") -> nn.Module:
     return _Net(nn.Sequential(*mods))
 
 
-def build_model_cpp(workload: str, cfg: dict) -> nn.Module:
-    """:func:`build_model` with the C++ LIF kernel (``backend="cpp"``)."""
-    return build_model(workload, cfg, backend="cpp")
+def build_model_torch(workload: str, cfg: dict) -> nn.Module:
+    """:func:`build_model` with the pure-torch LIF kernel (``backend="torch"``, the fallback
+    where no C++ compiler is found)."""
+    return build_model(workload, cfg, backend="torch")
 
 
 def build_model_compile(workload: str, cfg: dict) -> nn.Module:

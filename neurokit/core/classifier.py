@@ -239,6 +239,15 @@ class SpikingClassifier(NeurokitModule):
         out_seq = self(x)
         return _metrics(self.scores(out_seq), y, self.loss(out_seq, y))
 
+    def on_fit_start(self) -> None:
+        if not self.automatic_optimization and self.trainer.world_size > 1:
+            raise ConfigError(
+                "SLTT runs its own per-step backward passes, which the DDP wrapper does not "
+                "synchronise", field="training_method",
+                expected="'bptt' when training on several processes",
+                found=f"{self.hparams.training_method!r} on {self.trainer.world_size} processes",
+            )
+
     def _sltt_update(self, x_seq: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         from neurokit.snn.training import sltt_step
 

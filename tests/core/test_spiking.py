@@ -97,3 +97,14 @@ def test_sltt_k_through_the_trainer(tmp_path):
     assert any(not torch.equal(v, before[k]) for k, v in model.state_dict().items())
     lr = res.trainer.optimizers[0].param_groups[0]["lr"]
     assert lr < 0.01  # the cosine schedule was stepped at epoch ends
+
+
+def test_sltt_refuses_several_processes():
+    from types import SimpleNamespace
+
+    model = SpikingClassifier(network="spiking_vgg", network_kwargs=VGG, training_method="sltt")
+    model._trainer = SimpleNamespace(world_size=2)
+    with pytest.raises(ConfigError, match="bptt"):
+        model.on_fit_start()
+    model._trainer = SimpleNamespace(world_size=1)
+    model.on_fit_start()  # one process: fine

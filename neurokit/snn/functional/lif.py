@@ -31,11 +31,12 @@ Everything that does not depend on the recursion (the surrogate derivative, the 
 derivative, the input scaling) is computed for all steps at once; the loop over time does one
 fused op per step backward and two or three forward.
 
-Backends (same numbers up to float rounding): ``"torch"`` (default, pure PyTorch, any
-device), ``"compile"`` (the same loops through :func:`torch.compile`) and ``"cpp"`` (a C++
-extension built on first use with :func:`torch.utils.cpp_extension.load_inline`; CPU, float32 /
-float64, named surrogates; needs a C++ compiler). The compiled paths live in
-:mod:`neurokit.snn.functional._compiled`.
+Backends (same spikes; gradients equal up to float rounding): ``"torch"`` (pure PyTorch, any
+device), ``"compile"`` (the same loops through :func:`torch.compile`, in
+:mod:`neurokit.snn.functional._compiled`) and ``"cpp"`` (a small C++ kernel built in about a
+second on first use and cached; CPU float32/float64, named surrogates; needs a C++ compiler; in
+:mod:`neurokit.snn.functional._native`). ``"auto"`` (the default) takes ``"cpp"`` wherever it
+applies and builds, ``"torch"`` otherwise.
 """
 
 from __future__ import annotations
@@ -45,13 +46,15 @@ from typing import Any, Literal
 import torch
 
 from neurokit.errors import ConfigError
+from neurokit.snn.functional import _native
 from neurokit.snn.surrogate import Surrogate, SurrogateLike
 
-__all__ = ["multistep_lif", "multistep_plif", "lif_coefficients", "BACKENDS", "check_backend"]
+__all__ = ["multistep_lif", "multistep_plif", "lif_coefficients", "BACKENDS", "check_backend",
+           "resolve_backend"]
 
-Backend = Literal["torch", "compile", "cpp"]
+Backend = Literal["auto", "torch", "compile", "cpp"]
 #: kernel implementations selectable with ``backend=``
-BACKENDS: tuple[str, ...] = ("torch", "compile", "cpp")
+BACKENDS: tuple[str, ...] = ("auto", "torch", "compile", "cpp")
 
 
 def check_backend(backend: str) -> str:
@@ -185,17 +188,38 @@ def _backward_torch(
 def _run_forward(backend: str, *args: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if backend == "torch":
         return _forward_torch(*args)
+    if backend == "cpp":
+        return _native.forward(*args)
     from neurokit.snn.functional import _compiled
 
-    return _compiled.forward(backend, *args)
+    return _compiled.forward(*args)
 
 
 def _run_backward(backend: str, *args: Any) -> tuple[torch.Tensor, torch.Tensor]:
     if backend == "torch":
         return _backward_torch(*args)
+    if backend == "cpp":
+        return _native.backward(*args)
     from neurokit.snn.functional import _compiled
 
-    return _compiled.backward(backend, *args)
+    return _compiled.backward(*args)
+
+
+def resolve_backend(backend: str, x: torch.Tensor, surrogate: object) -> str:
+    """The kernel that runs: ``backend`` itself, or for ``"auto"`` ``"cpp"`` when it handles
+    ``x`` and ``surrogate`` and builds on this machine, else ``"torch"``.
+
+    Examples
+    --------
+    >>> resolve_backend("torch", torch.zeros(2, 1), None)
+    'torch'
+    """
+    check_backend(backend)
+    if backend != "auto":
+        return backend
+    if _native.supports(x, surrogate) and _native.kernel_available():
+        return "cpp"
+    return "torch"
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,9 +242,13 @@ class _MultiStepLIF(torch.autograd.Function):
     def backward(ctx: Any, grad_spike_seq: torch.Tensor, grad_v_last: torch.Tensor):
         (h_seq,) = ctx.saved_tensors
         a, b, v_th, v_reset, surrogate, detach_reset, backend = ctx.args
-        g_seq, grad_v = _run_backward(backend, h_seq, grad_spike_seq, grad_v_last, a, v_th,
-                                      v_reset, surrogate, detach_reset)
-        grad_x = g_seq.mul_(b) if b != 1.0 else g_seq
+        if backend == "cpp":  # the kernel scales by b as it writes: one pass fewer
+            grad_x, grad_v = _native.backward(h_seq, grad_spike_seq, grad_v_last, a, v_th,
+                                              v_reset, surrogate, detach_reset, b)
+        else:
+            g_seq, grad_v = _run_backward(backend, h_seq, grad_spike_seq, grad_v_last, a, v_th,
+                                          v_reset, surrogate, detach_reset)
+            grad_x = g_seq.mul_(b) if b != 1.0 else g_seq
         return grad_x, grad_v, None, None, None, None, None, None, None, None
 
 
@@ -284,12 +312,13 @@ def _multistep_lif_autograd(
 
 def _prepare(
     x_seq: torch.Tensor, v_init: torch.Tensor | float, surrogate: SurrogateLike, backend: str,
-) -> tuple[torch.Tensor, SurrogateLike]:
+) -> tuple[torch.Tensor, SurrogateLike, str]:
     from neurokit.snn.surrogate import get_surrogate
 
     check_backend(backend)
     v = torch.as_tensor(v_init, dtype=x_seq.dtype, device=x_seq.device).expand_as(x_seq[0])
-    return v, get_surrogate(surrogate)
+    surrogate = get_surrogate(surrogate)
+    return v, surrogate, resolve_backend(backend, x_seq, surrogate)
 
 
 def multistep_lif(
@@ -302,7 +331,7 @@ def multistep_lif(
     decay_input: bool = True,
     surrogate: SurrogateLike = "sigmoid",
     detach_reset: bool = False,
-    backend: Backend = "torch",
+    backend: Backend = "auto",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Integrate a whole input sequence through LIF (or IF) neurons.
 
@@ -325,8 +354,8 @@ def multistep_lif(
         ``derivative`` runs through plain autograd (slower, same result).
     detach_reset : bool
         Stop the gradient through the reset term.
-    backend : {"torch", "compile", "cpp"}
-        Kernel implementation (see the module docstring); all give the same numbers.
+    backend : {"auto", "torch", "compile", "cpp"}
+        Kernel implementation (see the module docstring); all give the same spikes.
 
     Returns
     -------
@@ -347,7 +376,7 @@ def multistep_lif(
     >>> spikes.flatten().tolist()
     [0.0, 1.0, 0.0, 1.0]
     """
-    v, surrogate = _prepare(x_seq, v_init, surrogate, backend)
+    v, surrogate, backend = _prepare(x_seq, v_init, surrogate, backend)
     a, b, c = lif_coefficients(tau, v_reset, decay_input)
     if isinstance(surrogate, Surrogate):
         return _MultiStepLIF.apply(x_seq, v, a, b, c, float(v_threshold), v_reset, surrogate,
@@ -366,7 +395,7 @@ def multistep_plif(
     decay_input: bool = True,
     surrogate: SurrogateLike = "sigmoid",
     detach_reset: bool = False,
-    backend: Backend = "torch",
+    backend: Backend = "auto",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """LIF with a learnable decay ``1/tau`` (parametric LIF), fused like :func:`multistep_lif`.
 
@@ -401,7 +430,7 @@ def multistep_plif(
     >>> spikes.flatten().tolist()
     [0.0, 1.0, 0.0, 1.0]
     """
-    v, surrogate = _prepare(x_seq, v_init, surrogate, backend)
+    v, surrogate, backend = _prepare(x_seq, v_init, surrogate, backend)
     if isinstance(surrogate, Surrogate):
         return _MultiStepPLIF.apply(x_seq, v, decay, float(v_threshold), v_reset,
                                     bool(decay_input), surrogate, bool(detach_reset), backend)

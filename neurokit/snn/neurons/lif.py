@@ -25,7 +25,7 @@ class IF(BaseNeuron):
     ----------
     v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode
         See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
-    backend : {"torch", "compile", "cpp"}
+    backend : {"auto", "torch", "compile", "cpp"}
         Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same numbers.
 
     Examples
@@ -43,7 +43,7 @@ class IF(BaseNeuron):
         alpha: float | None = None,
         detach_reset: bool = False,
         step_mode: StepMode = "multi",
-        backend: Backend = "torch",
+        backend: Backend = "auto",
     ) -> None:
         super().__init__(v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode)
         self.backend = check_backend(backend)
@@ -85,7 +85,7 @@ class LIF(BaseNeuron):
         See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
     decay_input : bool
         Whether the input is scaled by ``1/tau`` too.
-    backend : {"torch", "compile", "cpp"}
+    backend : {"auto", "torch", "compile", "cpp"}
         Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same numbers.
 
     Examples
@@ -105,7 +105,7 @@ class LIF(BaseNeuron):
         alpha: float | None = None,
         detach_reset: bool = False,
         step_mode: StepMode = "multi",
-        backend: Backend = "torch",
+        backend: Backend = "auto",
     ) -> None:
         super().__init__(v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode)
         self.backend = check_backend(backend)

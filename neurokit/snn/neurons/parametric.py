@@ -44,7 +44,7 @@ class ParametricLIF(BaseNeuron):
         See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
     decay_input : bool
         Whether the input is scaled by :math:`k` too.
-    backend : {"torch", "compile", "cpp"}
+    backend : {"auto", "torch", "compile", "cpp"}
         Multi-step kernel implementation; same numbers.
 
     Attributes
@@ -71,7 +71,7 @@ class ParametricLIF(BaseNeuron):
         alpha: float | None = None,
         detach_reset: bool = False,
         step_mode: StepMode = "multi",
-        backend: Backend = "torch",
+        backend: Backend = "auto",
     ) -> None:
         super().__init__(v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode)
         if not init_tau > 1.0:

@@ -45,15 +45,22 @@ def _assert_same(ours, ref, rtol=1e-7, atol=1e-9):
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol)
 
 
+HAS_COMPILER = shutil.which("g++") is not None or shutil.which("c++") is not None
+#: the kernels every numerics test runs on: pure torch, and the C++ kernel where it builds
+KERNELS = ["torch", pytest.param("cpp", marks=pytest.mark.skipif(not HAS_COMPILER,
+                                                                   reason="no C++ compiler"))]
+
 CONFIGS = list(itertools.product([2.0, 3.5, None], [0.0, None, -0.3], [True, False],
                                  [True, False]))
 
 
+@pytest.mark.parametrize("backend", KERNELS)
 @pytest.mark.parametrize("surrogate", ["sigmoid", "arctan"])
-def test_fused_equals_autograd_reference(surrogate: str) -> None:
+def test_fused_equals_autograd_reference(surrogate: str, backend: str) -> None:
     sg = get_surrogate(surrogate)
     for tau, v_reset, decay_input, detach in CONFIGS:
-        kw = dict(tau=tau, v_reset=v_reset, decay_input=decay_input, detach_reset=detach)
+        kw = dict(tau=tau, v_reset=v_reset, decay_input=decay_input, detach_reset=detach,
+                  backend=backend)
         data = _inputs()
         ours = _run(functools.partial(multistep_lif, surrogate=surrogate, **kw), *data)
         a, b, c = lif_coefficients(tau, v_reset, decay_input)
@@ -65,7 +72,7 @@ def test_fused_equals_autograd_reference(surrogate: str) -> None:
 
 def test_time_blocks_in_backward_give_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _inputs((9, 2, 4))
-    kw = dict(tau=3.0, v_reset=None, detach_reset=False, surrogate="arctan")
+    kw = dict(tau=3.0, v_reset=None, detach_reset=False, surrogate="arctan", backend="torch")
     whole = _run(lambda x, v: multistep_lif(x, v, **kw), *data)
     monkeypatch.setattr(lif_mod, "_BLOCK_ELEMENTS", 16)  # two steps per block, ragged end
     blocked = _run(lambda x, v: multistep_lif(x, v, **kw), *data)
@@ -80,7 +87,8 @@ def test_callable_surrogate_falls_back_to_autograd() -> None:
     _assert_same(fused, plain)
 
 
-def test_plif_matches_autograd_reference_including_decay_grad() -> None:
+@pytest.mark.parametrize("backend", KERNELS)
+def test_plif_matches_autograd_reference_including_decay_grad(backend: str) -> None:
     sg = get_surrogate("arctan")
     for v_reset, decay_input, detach in itertools.product([0.0, None, 0.2], [True, False],
                                                           [True, False]):
@@ -91,7 +99,7 @@ def test_plif_matches_autograd_reference_including_decay_grad() -> None:
             xx, vv = x.clone().requires_grad_(), v0.clone().requires_grad_()
             if fused:
                 s, v = multistep_plif(xx, vv, k, v_reset=v_reset, decay_input=decay_input,
-                                      surrogate=sg, detach_reset=detach)
+                                      surrogate=sg, detach_reset=detach, backend=backend)
             else:
                 b = k if decay_input else 1.0
                 s, v = _multistep_lif_autograd(xx, vv, 1.0 - k, b, (v_reset or 0.0) * k, 1.0,
@@ -136,10 +144,11 @@ def _peer(node, ours_fn, shape=(16, 4, 32), scale=1.5, offset=0.8):
     return out
 
 
+@pytest.mark.parametrize("backend", KERNELS)
 @pytest.mark.parametrize("tau", [2.0, 3.5])
 @pytest.mark.parametrize("v_reset", [0.0, None])
 @pytest.mark.parametrize("surrogate", ["sigmoid", "atan"])
-def test_lif_matches_spikingjelly(sj, tau, v_reset, surrogate) -> None:
+def test_lif_matches_spikingjelly(sj, tau, v_reset, surrogate, backend) -> None:
     neuron, sj_surrogate = sj
     for decay_input, detach in [(True, False), (False, True)]:
         node = neuron.LIFNode(tau=tau, decay_input=decay_input, v_threshold=1.0,
@@ -148,7 +157,7 @@ def test_lif_matches_spikingjelly(sj, tau, v_reset, surrogate) -> None:
                               detach_reset=detach, step_mode="m")
         ours = functools.partial(multistep_lif, tau=tau, v_reset=v_reset,
                                  decay_input=decay_input, surrogate=surrogate,
-                                 detach_reset=detach)
+                                 detach_reset=detach, backend=backend)
         (s_sj, g_sj), (s_nk, g_nk) = _peer(node, lambda x, f=ours: f(x)[0])
         assert torch.equal(s_nk, s_sj)
         assert 0.05 < float(s_nk.mean()) < 0.95
@@ -185,17 +194,15 @@ def test_plif_matches_spikingjelly_including_w_grad(sj, v_reset, decay_input) ->
 
 
 # ---- optional compiled backends ---------------------------------------------------------------
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
-                    reason="no C++ compiler")
-@pytest.mark.parametrize("backend", ["cpp", "compile"])
+@pytest.mark.skipif(not HAS_COMPILER, reason="no C++ compiler")
+@pytest.mark.parametrize("backend", ["cpp", pytest.param("compile", marks=pytest.mark.slow)])
 def test_compiled_backends_equal_torch(backend: str) -> None:
-    """Builds the extension / compiles on first use (about a minute each without cache)."""
+    """The C++ kernel builds in about a second; torch.compile compiles each configuration."""
     for (tau, v_reset, detach), surrogate in itertools.product(
             [(2.0, 0.0, True), (3.5, None, False), (None, -0.2, False)], ["arctan", "sigmoid"]):
         kw = dict(tau=tau, v_reset=v_reset, detach_reset=detach, surrogate=surrogate)
         data = _inputs((12, 3, 40), dtype=torch.float32)
-        ref = _run(functools.partial(multistep_lif, **kw), *data)
+        ref = _run(functools.partial(multistep_lif, backend="torch", **kw), *data)
         got = _run(functools.partial(multistep_lif, backend=backend, **kw), *data)
         _assert_same(got, ref, rtol=1e-5, atol=1e-6)
     x, v0, w_s, w_v = _inputs((12, 3, 40), dtype=torch.float32)
@@ -206,3 +213,15 @@ def test_compiled_backends_equal_torch(backend: str) -> None:
         ((s * w_s).sum() + (v * w_v).sum()).backward()
         k_grads.append(k.grad)
     torch.testing.assert_close(k_grads[1], k_grads[0], rtol=1e-5, atol=1e-6)
+
+
+def test_auto_backend_picks_the_cpp_kernel_where_it_applies() -> None:
+    from neurokit.snn.functional.lif import resolve_backend
+
+    sg = get_surrogate("arctan")
+    x = torch.zeros(3, 2)
+    expected = "cpp" if HAS_COMPILER else "torch"
+    assert resolve_backend("auto", x, sg) == expected
+    assert resolve_backend("auto", x.to(torch.float16), sg) == "torch"  # C++ kernel: f32/f64
+    assert resolve_backend("auto", x, lambda u: u) == "torch"  # callables: autograd path
+    assert resolve_backend("torch", x, sg) == "torch"

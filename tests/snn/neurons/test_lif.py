@@ -83,7 +83,7 @@ def test_positional_signature_unchanged() -> None:
     assert (neuron.tau, neuron.v_threshold, neuron.v_reset, neuron.decay_input) == \
         (3.0, 0.5, None, False)
     assert neuron.surrogate.alpha == 3.0 and neuron.detach_reset
-    assert neuron.step_mode == "single" and neuron.backend == "torch"
+    assert neuron.step_mode == "single" and neuron.backend == "auto"
 
 
 def test_higher_tau_integrates_longer() -> None:
