@@ -17,6 +17,9 @@ Run::
 ``neurokit`` is the default kernel (``backend="auto"``: the C++ kernel, built in about a second
 on first use, wherever a compiler is found); ``--torch`` adds the pure-torch fallback.
 
+Two floors are timed: the harness' ``ann_floor`` (its own Linear/Conv stack, identity neurons)
+and ``floor_neurokit_layout`` (neurokit's :class:`TimeDistributed` blocks, identity neurons).
+
 tcmalloc is preloaded into the workers when ``libtcmalloc_minimal.so.4`` is installed (the
 harness README: glibc malloc costs 2-3x on the conv workload).
 """
@@ -69,7 +72,8 @@ def main() -> int:
         return 2
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    plugins = ["--plugin", "neurokit=snn_plugin:build_model"]
+    plugins = ["--plugin", "neurokit=snn_plugin:build_model",
+               "--plugin", "floor_neurokit_layout=snn_plugin:build_dense_floor"]
     ours = ["neurokit"]
     if args.torch:
         plugins += ["--plugin", "neurokit_torch=snn_plugin:build_model_torch"]
@@ -83,7 +87,7 @@ def main() -> int:
     preload = find_tcmalloc()
     allocator = f"tcmalloc {preload}" if preload else "glibc (tcmalloc not found)"
     print(f"## timing: allocator {allocator}", flush=True)
-    libs = [*ours, *PEERS, "ann_floor"]
+    libs = [*ours, *PEERS, "ann_floor", "floor_neurokit_layout"]
     with tempfile.TemporaryDirectory() as tmp:
         out_md, out_json = Path(tmp) / "results.md", Path(tmp) / "results.json"
         cmd = [*base, "--libs", ",".join(libs), "--rounds", str(args.rounds), "--iters",
@@ -98,6 +102,7 @@ def main() -> int:
         rows = {r["lib"]: r for r in results if r["workload"] == wl and "error" not in r}
         peers = {k: rows[k]["train_ms_median"] for k in PEERS if k in rows}
         floor = rows.get("ann_floor", {}).get("train_ms_median")
+        own_floor = rows.get("floor_neurokit_layout", {}).get("train_ms_median")
         for name in ours:
             if name not in rows:
                 print(f"{wl:5s} {name}: FAILED")
@@ -110,6 +115,8 @@ def main() -> int:
                         f"{peers[best] / ms:.2f}x"
             if floor:
                 line += f"  | floor {floor:.2f} ms: {ms / floor:.2f}x of floor"
+            if own_floor:
+                line += f" (floor from neurokit's blocks {own_floor:.2f} ms: {ms / own_floor:.2f}x)"
             print(line)
         for k in PEERS:
             if k in rows:

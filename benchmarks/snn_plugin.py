@@ -7,7 +7,8 @@ Same layers as the harness' reference (``torch_ref``) and SpikingJelly builders:
 (``alpha=2``), reset detached from the graph; stateless layers run on ``[T*B, ...]`` through
 :class:`~neurokit.snn.layers.container.TimeDistributed`. ``build_model`` uses the default
 kernel (``backend="auto"``: C++ where a compiler is found), ``build_model_torch`` the pure-torch
-fallback, ``build_model_compile`` the ``torch.compile`` one.
+fallback, ``build_model_compile`` the ``torch.compile`` one; ``build_dense_floor`` the same layers
+with identity neurons (the dense floor built from neurokit's blocks).
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def build_model(workload: str, cfg: dict, backend: str = "auto") -> nn.Module:
     if block:
         mods.append(TimeDistributed(*block))
     return _Net(nn.Sequential(*mods))
+
+
+def build_dense_floor(workload: str, cfg: dict) -> nn.Module:
+    """The dense-op floor built from neurokit's parts: the same :class:`TimeDistributed` blocks
+    as :func:`build_model` with identity neurons."""
+    model = build_model(workload, cfg)
+    for i, module in enumerate(model.net):
+        if isinstance(module, LIF):
+            model.net[i] = nn.Identity()
+    return model
 
 
 def build_model_torch(workload: str, cfg: dict) -> nn.Module:

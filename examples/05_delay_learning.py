@@ -7,8 +7,8 @@
 # (ICLR 2024) learns one delay per synapse (DCLS: a Gaussian-interpolated kernel whose
 # position is learned, its width narrowed during training); a hidden neuron whose two input
 # delays differ by the true lag turns the lag into a coincidence. We train both networks
-# with plain torch loops, compare accuracies, and compare the learned delay differences with
-# the true lags.
+# through the Lightning core, compare held-out accuracies, and compare the learned delay
+# differences with the true lags.
 
 # %% parameters
 import json
@@ -19,15 +19,13 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
+import pandas as pd
+import xarray as xr
 from _output import output_folder
 
-from neurokit.datasets.delay_task import simulate_delay_task
-from neurokit.snn import reset_states
-from neurokit.snn.layers.delay import sigma_schedule
-from neurokit.snn.models.delay import DelaySNN
+from neurokit.core import DelaySigmaSchedule, SpikingClassifier, XarrayDataModule, fit
+from neurokit.datasets import simulate_delay_task
 
-torch.set_num_threads(1)
 OUT = output_folder("05_delay_learning")
 TRUE_LAGS = (2, 4, 6, 8)  # time steps (1 ms each)
 N_STEPS, MAX_DELAY, N_HIDDEN = 24, 10, 32
@@ -35,58 +33,42 @@ EPOCHS, BATCH, LR = 40, 64, 1e-2
 SEED = 0
 
 # %% the task: trials x time x channel, labels and true lags as coordinates
-train = simulate_delay_task(512, TRUE_LAGS, n_steps=N_STEPS, noise=0.0, seed=SEED)
-test = simulate_delay_task(512, TRUE_LAGS, n_steps=N_STEPS, noise=0.0, seed=SEED + 1)
-print(train)
+trials = xr.concat([simulate_delay_task(512, TRUE_LAGS, n_steps=N_STEPS, seed=SEED),
+                    simulate_delay_task(512, TRUE_LAGS, n_steps=N_STEPS, seed=SEED + 1)],
+                   dim="trial")
+trials["trial"] = np.arange(trials.sizes["trial"])
+print(trials)
 
 
-def to_tensors(data):
-    """(trial, time, channel) DataArray -> time-major spikes [T, B, C] and labels [B]."""
-    x = torch.tensor(data.transpose("time", "trial", "channel").values, dtype=torch.float32)
-    return x, torch.tensor(data["label"].values)
+# %% train the same network with and without delays, through the training core
+def train(delays: bool):
+    # batches are [B, time, channel]; the "sequence" encoder makes them time-major
+    data = XarrayDataModule.from_dataarray(trials, batch_size=BATCH, val_fraction=0.5,
+                                           seed=SEED)
+    model = SpikingClassifier(
+        network="delay_snn",
+        network_kwargs={"n_inputs": 2, "n_hidden": N_HIDDEN, "n_outputs": 2 * len(TRUE_LAGS),
+                        "n_layers": 1, "max_delay": MAX_DELAY, "dropout": 0.0,
+                        "delays": delays, "readout_delays": False, "delay_lr_factor": 10.0},
+        encoder="sequence", lr=LR,
+    )
+    initial = model.net.delay_layers()[0].delays.clone() if delays else None
+    # the kernel width shrinks from MAX_DELAY / 2 to 0.5 over the first half of training
+    schedule = DelaySigmaSchedule(sigma_init=MAX_DELAY / 2, sigma_final=0.5,
+                                  decay_fraction=0.5)
+    result = fit(model, data, run_dir=OUT / "runs", name=f"delays_{delays}",
+                 max_epochs=EPOCHS, seed=SEED, callbacks=[schedule])
+    log = pd.read_csv(result.run_dir / "metrics.csv").groupby("epoch").mean(numeric_only=True)
+    return model.net, initial, log["val/accuracy"].to_numpy()
 
 
-x_train, y_train = to_tensors(train)
-x_test, y_test = to_tensors(test)
-
-
-# %% train the same network with and without delays
-def accuracy(net, x, y):
-    net.eval()
-    reset_states(net)
-    with torch.no_grad():
-        return float((DelaySNN.scores(net(x)).argmax(1) == y).float().mean())
-
-
-def fit(delays: bool):
-    torch.manual_seed(SEED)
-    net = DelaySNN(n_inputs=2, n_hidden=N_HIDDEN, n_outputs=2 * len(TRUE_LAGS), n_layers=1,
-                   max_delay=MAX_DELAY, dropout=0.0, delays=delays, readout_delays=False)
-    initial = net.delay_layers()[0].delays if delays else None
-    opt = torch.optim.Adam(net.parameter_groups(LR, delay_lr_factor=10.0))
-    history = []
-    for epoch in range(EPOCHS):
-        net.set_sigma(sigma_schedule(epoch, EPOCHS, MAX_DELAY / 2, 0.5, decay_fraction=0.5))
-        net.train()
-        order = torch.randperm(len(y_train))
-        for start in range(0, len(order), BATCH):
-            batch = order[start:start + BATCH]
-            reset_states(net)
-            loss = DelaySNN.loss(net(x_train[:, batch]), y_train[batch])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        history.append(accuracy(net, x_test, y_test))
-    return net, initial, history
-
-
-delay_net, initial_delays, delay_history = fit(delays=True)
-plain_net, _, plain_history = fit(delays=False)
-print(f"test accuracy: with delays {delay_history[-1]:.3f}, without {plain_history[-1]:.3f} "
+delay_net, initial_delays, delay_history = train(delays=True)
+plain_net, _, plain_history = train(delays=False)
+print(f"held-out accuracy: with delays {delay_history[-1]:.3f}, without {plain_history[-1]:.3f} "
       f"(chance {1 / (2 * len(TRUE_LAGS)):.3f})")
 
 # %% learned delays: per hidden neuron, delay(input 0) - delay(input 1) vs the true lags
-learned = delay_net.delay_layers()[0].delays.numpy()
+learned = delay_net.delay_layers()[0].delays.detach().numpy()
 before = initial_delays.numpy()
 diff_after = learned[:, 0] - learned[:, 1]
 diff_before = before[:, 0] - before[:, 1]
@@ -109,7 +91,7 @@ axes[0].legend()
 axes[1].plot(np.arange(1, EPOCHS + 1), delay_history, label="with learned delays")
 axes[1].plot(np.arange(1, EPOCHS + 1), plain_history, label="without delays")
 axes[1].axhline(1 / (2 * len(TRUE_LAGS)), color="grey", ls=":", label="chance")
-axes[1].set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1.05), title="delay task")
+axes[1].set(xlabel="epoch", ylabel="held-out accuracy", ylim=(0, 1.05), title="delay task")
 axes[1].legend()
 fig.tight_layout()
 fig.savefig(OUT / "delay_learning.png", dpi=120)

@@ -257,14 +257,31 @@ def _ptr(t: torch.Tensor | None) -> int | None:
     return None if t is None else t.data_ptr()
 
 
+def _dense_steps(x_seq: torch.Tensor) -> torch.Tensor:
+    """``x_seq`` itself when each time step is one dense block of memory (row-major, or
+    channels-last images as convolutions leave them), else a row-major copy. The kernel is
+    element-wise, so any dense layout works as long as every buffer shares it."""
+    step = x_seq[0]
+    dense = step.is_contiguous() or (
+        step.dim() == 4 and step.is_contiguous(memory_format=torch.channels_last))
+    return x_seq if dense and x_seq.stride(0) == step.numel() else x_seq.contiguous()
+
+
+def _like(reference: torch.Tensor, t: torch.Tensor | None) -> torch.Tensor | None:
+    """``t`` in the memory layout of ``reference`` (a copy only when the strides differ)."""
+    if t is None or t.stride() == reference.stride():
+        return t
+    return torch.empty_like(reference).copy_(t)
+
+
 def forward(x_seq: torch.Tensor, v: torch.Tensor, a: float, b: float, c: float,
             v_th: float, v_reset: float | None
             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(h_seq, spike_seq, v_last)`` of the LIF recursion, like the torch forward."""
     _check(x_seq)
     lib = load_kernel()
-    x = x_seq.contiguous()
-    v0 = v.expand_as(x[0]).contiguous()
+    x = _dense_steps(x_seq)
+    v0 = torch.empty_like(x[0]).copy_(v.expand_as(x[0]))  # the layout of one input step
     h, s, v_last = torch.empty_like(x), torch.empty_like(x), torch.empty_like(v0)
     run = getattr(lib, f"lif_forward_{_DTYPES[x.dtype]}")
     run(_ptr(x), _ptr(v0), _ptr(h), _ptr(s), _ptr(v_last), x.shape[0], v0.numel(), a, b, c,
@@ -280,9 +297,9 @@ def backward(h_seq: torch.Tensor, grad_spike_seq: torch.Tensor | None,
     (``scale = b`` gives the input gradient directly, saving a pass over the sequence)."""
     _check(h_seq, surrogate)
     lib = load_kernel()
-    h = h_seq.contiguous()
-    gs = None if grad_spike_seq is None else grad_spike_seq.contiguous()
-    gvl = None if grad_v_last is None else grad_v_last.contiguous()
+    h = h_seq  # made by forward: dense steps
+    gs = _like(h, grad_spike_seq)
+    gvl = _like(h[0], grad_v_last)
     g, gv0 = torch.empty_like(h), torch.empty_like(h[0])
     run = getattr(lib, f"lif_backward_{_DTYPES[h.dtype]}")
     run(_ptr(h), _ptr(gs), _ptr(gvl), _ptr(g), _ptr(gv0), h.shape[0], gv0.numel(), a, v_th,

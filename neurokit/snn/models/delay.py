@@ -149,6 +149,9 @@ class DelaySNN(nn.Module):
     readout_delays : bool
         Whether the readout synapses have delays too (the paper: yes). ``False`` keeps the
         delays in the hidden layers only, so coincidences must be detected there.
+    delay_lr_factor : float
+        Learning rate of the delays relative to the weights in :meth:`parameter_groups`
+        (the paper: 100).
 
     Examples
     --------
@@ -173,8 +176,10 @@ class DelaySNN(nn.Module):
         alpha: float = 5.0,
         v_threshold: float = 1.0,
         readout_delays: bool = True,
+        delay_lr_factor: float = 100.0,
     ) -> None:
         super().__init__()
+        self.delay_lr_factor = float(delay_lr_factor)
         if int(n_layers) < 1:
             raise ConfigError("need at least one hidden layer", field="n_layers",
                               expected=">= 1", found=repr(n_layers))
@@ -243,10 +248,10 @@ class DelaySNN(nn.Module):
         for layer in self.delay_layers():
             layer.round_delays()
 
-    def parameter_groups(self, lr: float, delay_lr_factor: float = 100.0,
+    def parameter_groups(self, lr: float, delay_lr_factor: float | None = None,
                          weight_decay: float = 0.0) -> list[dict]:
         """Optimizer groups: weights at ``lr``, delays at ``delay_lr_factor * lr`` (no weight
-        decay), as in the paper.
+        decay), as in the paper; ``delay_lr_factor`` defaults to the network's own.
 
         Examples
         --------
@@ -255,6 +260,8 @@ class DelaySNN(nn.Module):
         >>> [g["lr"] for g in opt.param_groups]
         [0.001, 0.1]
         """
+        if delay_lr_factor is None:
+            delay_lr_factor = self.delay_lr_factor
         delay_ids = {id(layer.delay) for layer in self.delay_layers()}
         weights = [p for p in self.parameters() if id(p) not in delay_ids]
         groups = [{"params": weights, "lr": lr, "weight_decay": weight_decay}]

@@ -225,3 +225,18 @@ def test_auto_backend_picks_the_cpp_kernel_where_it_applies() -> None:
     assert resolve_backend("auto", x.to(torch.float16), sg) == "torch"  # C++ kernel: f32/f64
     assert resolve_backend("auto", x, lambda u: u) == "torch"  # callables: autograd path
     assert resolve_backend("torch", x, sg) == "torch"
+
+
+@pytest.mark.skipif(not HAS_COMPILER, reason="no C++ compiler")
+def test_cpp_kernel_keeps_channels_last_images_as_they_are() -> None:
+    # convolution outputs may be channels-last; the element-wise kernel must not mix layouts
+    frames = torch.randn(4 * 3, 5, 6, 7, dtype=torch.float64)
+    x = frames.contiguous(memory_format=torch.channels_last).unflatten(0, (4, 3))
+    v0 = torch.randn(3, 5, 6, 7, dtype=torch.float64)
+    w_s, w_v = torch.randn(4, 3, 5, 6, 7, dtype=torch.float64), torch.randn_like(v0)
+    kw = dict(tau=2.0, v_reset=None, surrogate="arctan")
+    ref = _run(functools.partial(multistep_lif, backend="torch", **kw), x.contiguous(), v0,
+               w_s, w_v)
+    got = _run(functools.partial(multistep_lif, backend="cpp", **kw), x, v0, w_s, w_v)
+    assert x[0].is_contiguous(memory_format=torch.channels_last)
+    _assert_same(got, ref)
