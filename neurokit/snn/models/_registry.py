@@ -14,6 +14,7 @@ __all__ = ["MODELS", "list_models", "get_model_class", "build_model"]
 
 #: architecture name -> "module:Class" (imported on first use)
 MODELS: dict[str, str] = {
+    "spiking_mlp": "neurokit.snn.models.mlp:SpikingMLP",
     "spiking_vgg": "neurokit.snn.models.vgg:SpikingVGG",
     "sew_resnet": "neurokit.snn.models.sew_resnet:SEWResNet",
     "spikformer": "neurokit.snn.models.spikformer:Spikformer",

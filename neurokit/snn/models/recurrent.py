@@ -37,8 +37,7 @@ from torch import nn
 from neurokit.errors import ConfigError
 from neurokit.snn.base import StepMode
 from neurokit.snn.layers.container import TimeDistributed
-from neurokit.snn.models.sew_resnet import SEWBasicBlock, _check_connect
-from neurokit.snn.models.vgg import (
+from neurokit.snn.models._common import (
     NeuronSpec,
     TimeMajorNet,
     check_norm,
@@ -46,6 +45,7 @@ from neurokit.snn.models.vgg import (
     make_neuron,
     make_norm,
 )
+from neurokit.snn.models.sew_resnet import SEWBasicBlock, _check_connect
 
 __all__ = ["RecurrentSNN", "FeedbackStage"]
 

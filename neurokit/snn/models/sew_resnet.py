@@ -32,7 +32,7 @@ from torch import nn
 from neurokit.errors import ConfigError
 from neurokit.snn.base import StepMode
 from neurokit.snn.layers.container import TimeDistributed
-from neurokit.snn.models.vgg import (
+from neurokit.snn.models._common import (
     NeuronSpec,
     TimeMajorNet,
     check_norm,
