@@ -98,6 +98,20 @@ class StatefulModule(nn.Module):
         """Current value of every registered state variable, by name."""
         return {name: getattr(self, name) for name in self._memory_reset_values}
 
+    def is_reset(self) -> bool:
+        """Whether every state variable still holds its reset value (no step since
+        :meth:`reset`): the start of a new sequence."""
+        for name, reset_value in self._memory_reset_values.items():
+            value = getattr(self, name)
+            if isinstance(value, torch.Tensor) or isinstance(reset_value, torch.Tensor):
+                same = (isinstance(value, torch.Tensor) and isinstance(reset_value, torch.Tensor)
+                        and value.shape == reset_value.shape and torch.equal(value, reset_value))
+                if not same:
+                    return False
+            elif value != reset_value:
+                return False
+        return True
+
     def reset(self) -> None:
         """Set every registered state variable back to its reset value."""
         for name, value in self._memory_reset_values.items():

@@ -24,18 +24,8 @@ def _step_mode(module: nn.Module) -> str:
 
 
 def _at_sequence_start(module: nn.Module) -> bool:
-    """Whether a stateful module's memories all hold their reset values (a new sequence)."""
-    if not isinstance(module, StatefulModule):
-        return True
-    for name, reset_value in module._memory_reset_values.items():
-        value = getattr(module, name)
-        if isinstance(value, torch.Tensor) or isinstance(reset_value, torch.Tensor):
-            if not (isinstance(value, torch.Tensor) and isinstance(reset_value, torch.Tensor)
-                    and value.shape == reset_value.shape and torch.equal(value, reset_value)):
-                return False
-        elif value != reset_value:
-            return False
-    return True
+    """Whether a stateful module has not stepped since its reset (a new sequence)."""
+    return not isinstance(module, StatefulModule) or module.is_reset()
 
 
 class _LayerRecord:

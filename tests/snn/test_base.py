@@ -88,3 +88,12 @@ def test_check_sequence_names_the_expected_layout():
 def test_check_finite():
     with pytest.raises(InvalidValueError, match="1 NaN/inf of 3"):
         check_finite(torch.tensor([0.0, float("nan"), 1.0]), "x")
+
+
+def test_is_reset_until_the_first_step():
+    neuron = LIF(step_mode="single")
+    assert neuron.is_reset()
+    neuron(torch.zeros(2, 3))
+    assert not neuron.is_reset()
+    reset_states(neuron)
+    assert neuron.is_reset()
