@@ -65,9 +65,15 @@ class BaseNeuron(StatefulModule):
 
     emits_spikes = True
 
-    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
+    def state_in(self) -> torch.Tensor | float:
+        """The membrane potential this call starts from; cut from the graph when
+        ``detach_state`` is set (SLTT feeds one step per call, so no gradient flows in time)."""
         if self.detach_state and isinstance(self.v, torch.Tensor):
             self.v = self.v.detach()
+        return self.v
+
+    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.state_in()
         h = self.charge(x)
         spike = self.fire(h)
         self.v = self.reset_after_spike(h, spike)

@@ -54,7 +54,8 @@ class IF(BaseNeuron):
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         check_sequence(x_seq, min_ndim=2, name=type(self).__name__)
         spikes, self.v = multistep_lif(
-            x_seq, self.v, tau=None, v_threshold=self.v_threshold, v_reset=self.v_reset,
+            x_seq, self.state_in(), tau=None, v_threshold=self.v_threshold,
+            v_reset=self.v_reset,
             surrogate=self.surrogate, detach_reset=self.detach_reset, backend=self.backend,
         )
         return spikes
@@ -122,7 +123,8 @@ class LIF(BaseNeuron):
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         check_sequence(x_seq, min_ndim=2, name=type(self).__name__)
         spikes, self.v = multistep_lif(
-            x_seq, self.v, tau=self.tau, v_threshold=self.v_threshold, v_reset=self.v_reset,
+            x_seq, self.state_in(), tau=self.tau, v_threshold=self.v_threshold,
+            v_reset=self.v_reset,
             decay_input=self.decay_input, surrogate=self.surrogate,
             detach_reset=self.detach_reset, backend=self.backend,
         )

@@ -95,7 +95,7 @@ class ParametricLIF(BaseNeuron):
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         check_sequence(x_seq, min_ndim=2, name=type(self).__name__)
         spikes, self.v = multistep_plif(
-            x_seq, self.v, torch.sigmoid(self.w), v_threshold=self.v_threshold,
+            x_seq, self.state_in(), torch.sigmoid(self.w), v_threshold=self.v_threshold,
             v_reset=self.v_reset, decay_input=self.decay_input, surrogate=self.surrogate,
             detach_reset=self.detach_reset, backend=self.backend,
         )

@@ -92,3 +92,16 @@ def test_higher_tau_integrates_longer() -> None:
     fast, slow = LIF(tau=2.0, decay_input=False), LIF(tau=10.0, decay_input=False)
     assert fast(x).sum() == 0  # steady state 0.6 < 1
     assert slow(x).sum() > 0   # steady state 3.0 > 1
+
+
+def test_detach_state_cuts_the_gradient_between_calls() -> None:
+    # SLTT feeds one step per call: with detach_state the second call's loss must not reach
+    # the first call's input through the membrane potential
+    for detach in (False, True):
+        neuron = LIF(tau=2.0, surrogate="arctan")
+        neuron.detach_state = detach
+        x1 = torch.full((1, 3), 0.8, requires_grad=True)
+        neuron(x1)
+        neuron(torch.full((1, 3), 0.8, requires_grad=True)).sum().backward()
+        reached = x1.grad is not None and bool(x1.grad.abs().sum() > 0)
+        assert reached is (not detach)
