@@ -45,7 +45,7 @@ class ParametricLIF(BaseNeuron):
     decay_input : bool
         Whether the input is scaled by :math:`k` too.
     backend : {"auto", "torch", "compile", "cpp"}
-        Multi-step kernel implementation; same numbers.
+        Multi-step kernel implementation; same spikes on every backend.
 
     Attributes
     ----------
