@@ -26,7 +26,7 @@ class IF(BaseNeuron):
     v_threshold, v_reset, surrogate, alpha, detach_reset, step_mode
         See :class:`~neurokit.snn.neurons._base.BaseNeuron`.
     backend : {"auto", "torch", "compile", "cpp"}
-        Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same spikes on every backend.
+        Kernel of :func:`~neurokit.snn.functional.multistep_lif`; same spikes on every backend.
 
     Examples
     --------
@@ -87,7 +87,7 @@ class LIF(BaseNeuron):
     decay_input : bool
         Whether the input is scaled by ``1/tau`` too.
     backend : {"auto", "torch", "compile", "cpp"}
-        Multi-step kernel (:func:`~neurokit.snn.functional.multistep_lif`); same spikes on every backend.
+        Kernel of :func:`~neurokit.snn.functional.multistep_lif`; same spikes on every backend.
 
     Examples
     --------
