@@ -47,22 +47,29 @@ class _Net(nn.Module):
 def build_model(workload: str, cfg: dict, backend: str = "auto") -> nn.Module:
     """The harness network for ``workload`` (``"mlp"`` or ``"conv"``) built from neurokit parts.
 
-    Consecutive stateless layers share one :class:`TimeDistributed` (one reshape per block).
+    Consecutive stateless layers share one :class:`TimeDistributed` (one reshape per block);
+    blocks on images (convolution or pooling) run channels-last
+    (``TimeDistributed(channels_last=True)``).
     """
     mods: list[nn.Module] = []
     block: list[nn.Module] = []
+
+    def close_block() -> None:
+        on_images = any(isinstance(m, (nn.Conv2d, nn.MaxPool2d)) for m in block)
+        mods.append(TimeDistributed(*block, channels_last=on_images))
+        block.clear()
+
     for spec in cfg["layers"]:
         if spec[0] == "lif":
             if block:
-                mods.append(TimeDistributed(*block))
-                block = []
+                close_block()
             mods.append(LIF(tau=cfg["tau"], v_threshold=cfg["v_th"], v_reset=0.0,
                             decay_input=True, surrogate="arctan", alpha=cfg["alpha"],
                             detach_reset=True, backend=backend))
         else:
             block.append(_stateless(spec))
     if block:
-        mods.append(TimeDistributed(*block))
+        close_block()
     return _Net(nn.Sequential(*mods))
 
 

@@ -1,8 +1,8 @@
 """The ``"cpp"`` LIF kernel: a few dozen lines of C++ built on first use, called via ctypes.
 
 The source has no torch headers, so one ``g++ -O3`` call builds it in about a second; the shared
-library is cached in ``$NEUROKIT_CACHE`` (default ``~/.cache/neurokit``) under a name hashing the
-source, the flags and the CPU, and written atomically (safe with several processes, e.g. DDP).
+library is cached and written atomically by :func:`neurokit._native_build.build_library` (safe
+with several processes, e.g. DDP).
 Tensors are allocated by torch; the kernel runs over contiguous CPU float32/float64 buffers,
 cache-sized blocks of neurons at a time, each block through all time steps. It computes exactly
 the recursion of :mod:`neurokit.snn.functional.lif` (spikes identical; gradients equal up to
@@ -13,16 +13,10 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
-import os
-import platform
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import torch
 
+from neurokit._native_build import build_library
 from neurokit.errors import ConfigError
 from neurokit.snn.surrogate import (
     ArcTan,
@@ -151,29 +145,9 @@ NK_EXPORT(float, f32)
 NK_EXPORT(double, f64)
 """
 
-_FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-std=c++17", "-shared", "-fPIC"]
-
 #: surrogate class -> index of ``sg_derivative`` in the C++ source
 _KINDS: dict[type, int] = {Sigmoid: 0, ArcTan: 1, FastSigmoid: 2, Triangle: 3, Rectangular: 4}
 _DTYPES = {torch.float32: "f32", torch.float64: "f64"}
-
-
-def _compiler() -> str | None:
-    return os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
-
-
-def _cpu_signature() -> str:
-    """The CPU the library is built for (``-march=native``): model and feature flags."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        wanted = [ln for ln in lines if ln.startswith(("model name", "flags"))][:2]
-        return "\n".join(wanted)
-    except OSError:
-        return platform.processor() or platform.machine()
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("NEUROKIT_CACHE", Path.home() / ".cache" / "neurokit"))
 
 
 @functools.cache
@@ -185,28 +159,7 @@ def load_kernel() -> ctypes.CDLL:
     neurokit.errors.ConfigError
         When no C++ compiler is found or the build fails.
     """
-    compiler = _compiler()
-    if compiler is None:
-        raise ConfigError("the 'cpp' backend needs a C++ compiler", field="backend",
-                          expected="g++ or c++ on PATH, or $CXX (or backend='torch')",
-                          found="no compiler")
-    key = hashlib.sha256("\0".join([_SOURCE, *_FLAGS, compiler, _cpu_signature()]).encode())
-    folder = _cache_dir()
-    library = folder / f"lif_kernel_{key.hexdigest()[:16]}.so"
-    if not library.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            source = Path(tmp) / "lif_kernel.cpp"
-            source.write_text(_SOURCE)
-            built = Path(tmp) / library.name
-            done = subprocess.run([compiler, *_FLAGS, str(source), "-o", str(built)],
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                raise ConfigError("building the 'cpp' LIF kernel failed", field="backend",
-                                  expected="a working C++17 compiler (or backend='torch')",
-                                  found=done.stderr.strip()[-500:])
-            os.replace(built, library)  # atomic: concurrent builders end with one good file
-    lib = ctypes.CDLL(str(library))
+    lib = build_library("lif_kernel", _SOURCE, field="backend")
     pointer, i64, f64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
     for suffix in _DTYPES.values():
         fwd = getattr(lib, f"lif_forward_{suffix}")
