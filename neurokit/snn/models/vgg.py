@@ -68,6 +68,10 @@ class SpikingVGG(TimeMajorNet):
         Side of the adaptive average pool before the head.
     step_mode : {"multi", "single"}
         ``"multi"``: input ``[T, B, C, H, W]``; ``"single"``: one step ``[B, C, H, W]``.
+    channels_last : bool
+        Run the convolutions and pooling in channels-last memory layout
+        (:class:`~neurokit.snn.layers.container.TimeDistributed`): about twice as fast on CPU,
+        same outputs up to float rounding.
 
     Notes
     -----
@@ -95,6 +99,7 @@ class SpikingVGG(TimeMajorNet):
         fc_hidden: int = 128,
         head_size: int = 1,
         step_mode: StepMode = "multi",
+        channels_last: bool = False,
     ) -> None:
         super().__init__(step_mode=step_mode)
         (in_channels, n_outputs, head_size) = check_positive_ints(
@@ -122,16 +127,18 @@ class SpikingVGG(TimeMajorNet):
         c_prev = in_channels
         for i, width in enumerate(widths):
             features.append(TimeDistributed(
-                nn.Conv2d(c_prev, width, 3, padding=1, bias=norm_kind is None)))
+                nn.Conv2d(c_prev, width, 3, padding=1, bias=norm_kind is None),
+                channels_last=channels_last))
             features.append(make_norm(norm_kind, width))
             features.append(make_neuron(neuron, neuron_kwargs))
             if i in pool_after:
-                features.append(TimeDistributed(pool_cls(2)))
+                features.append(TimeDistributed(pool_cls(2), channels_last=channels_last))
             c_prev = width
         self.features = nn.Sequential(*features)
         n_flat = c_prev * head_size * head_size
         head: list[nn.Module] = [
-            TimeDistributed(nn.AdaptiveAvgPool2d(head_size), nn.Flatten(1)),
+            TimeDistributed(nn.AdaptiveAvgPool2d(head_size), nn.Flatten(1),
+                            channels_last=channels_last),
         ]
         if fc_hidden:
             head += [nn.Dropout(dropout),

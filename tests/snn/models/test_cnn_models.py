@@ -173,3 +173,20 @@ def test_sltt_and_bptt_train_each_model(cls):
     net.zero_grad()
     loss, out = bptt_step(net, x, y, lambda o, t: nn.functional.cross_entropy(o.mean(0), t))
     assert head.weight.grad.abs().sum() > 0
+
+
+def test_vgg_channels_last_matches_default_layout():
+    torch.manual_seed(3)
+    default = SpikingVGG(2, 5, widths=(4, 8), fc_hidden=8)
+    fast = SpikingVGG(2, 5, widths=(4, 8), fc_hidden=8, channels_last=True)
+    fast.load_state_dict(default.state_dict())
+    x = torch.rand(4, 3, 2, 8, 8)
+    outputs = []
+    for net in (default, fast):
+        reset_states(net)
+        out = net(x)
+        out.square().sum().backward()
+        outputs.append((out.detach(), net.features[0][0].weight.grad.contiguous()))
+    torch.testing.assert_close(outputs[1][0], outputs[0][0], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(outputs[1][1], outputs[0][1], rtol=1e-4, atol=1e-5)
+    assert fast.features[0][0].weight.is_contiguous(memory_format=torch.channels_last)
