@@ -31,6 +31,7 @@ bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_bin_spikes.py
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_lazy_nwb.py
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_snn.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_similarity.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check neurokit tests examples analyses benchmarks

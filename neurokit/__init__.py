@@ -8,7 +8,9 @@
     nk.validate(counts)
 
 Subpackages: ``io`` (loaders), ``preprocess`` (xarray -> xarray transforms), ``datasets``
-(ground-truth simulators writing real NWB files), ``plotting`` (figures), ``errors``.
+(ground-truth simulators writing real NWB files), ``similarity`` (RSA, CKA, encoding models,
+noise ceilings), ``plotting`` (figures), ``errors``; with the ``train`` extra, ``core`` (the
+Lightning training core) and ``snn`` (the SNN engine).
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ __all__ = [
     "preprocess",
     "datasets",
     "plotting",
+    "similarity",
     "testing",
     "__version__",
 ]
 
-_LAZY_SUBPACKAGES = {"io", "preprocess", "datasets", "plotting", "testing", "cli"}
+_LAZY_SUBPACKAGES = {"io", "preprocess", "datasets", "plotting", "similarity", "testing", "cli",
+                     "core", "snn"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from neurokit import datasets, io, plotting, preprocess, testing
+    from neurokit import datasets, io, plotting, preprocess, similarity, testing
 
 
 def __getattr__(name: str) -> Any:

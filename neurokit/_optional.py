@@ -25,7 +25,8 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "zarr": "store",
     "torch": "train",
     "lightning": "train",
-    "sklearn": "train",
+    "sklearn": "similarity",
+    "tqdm": "similarity",
     "mne": "eeg",
 }
 

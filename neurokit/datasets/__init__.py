@@ -6,6 +6,10 @@
 * :func:`write_suite2p_folder` — traces in suite2p's output layout (for tests and examples)
 * :func:`simulate_delay_task` — spike-timing task whose classes differ only by an input lag
   (ground truth for learnable synaptic delays)
+* :func:`simulate_layer_readout`, :func:`readout_network` — simulated "cortical areas", each a
+  noisy linear readout of one layer of a fixed random CNN (ground truth for layer x region RSA)
+* :func:`load_allen_natural_scenes`, :func:`load_kriegeskorte92` — readers of two real visual
+  benchmarks (mouse VISp natural scenes; the 92 objects with macaque and human IT RDMs)
 * :func:`list_datasets`, :func:`dataset_info`, :func:`resolve` — the registry
   (``data/registry.json``)
 
@@ -15,9 +19,11 @@ pynwb is imported inside the simulators, so ``import neurokit.datasets`` stays l
 from neurokit.datasets.calcium import kernel_peak_time, spikes_to_calcium
 from neurokit.datasets.delay_task import simulate_delay_task
 from neurokit.datasets.ecephys import simulate_ecephys_session
+from neurokit.datasets.layer_readout import readout_network, simulate_layer_readout
 from neurokit.datasets.ophys import simulate_ophys_session
 from neurokit.datasets.registry import dataset_info, list_datasets, resolve
 from neurokit.datasets.suite2p_folder import write_suite2p_folder
+from neurokit.datasets.visual_benchmarks import load_allen_natural_scenes, load_kriegeskorte92
 
 __all__ = [
     "simulate_ophys_session",
@@ -29,4 +35,8 @@ __all__ = [
     "resolve",
     "write_suite2p_folder",
     "simulate_delay_task",
+    "simulate_layer_readout",
+    "readout_network",
+    "load_allen_natural_scenes",
+    "load_kriegeskorte92",
 ]

@@ -16,6 +16,7 @@ module                 what it holds
 ``snn.training``       BPTT and SLTT/SLTT-K training steps
 ``snn.monitor``        firing rates / spike counts per layer (hooks)
 ``snn.energy``         synaptic-operation energy versus an equal ANN
+``snn.ann_twin``       the matched non-spiking network (neurons -> ReLU over time)
 =====================  ==================================================================
 
 Examples
@@ -65,9 +66,10 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["SpikeMonitor"], "neurokit.snn.monitor"),
     **dict.fromkeys(["estimate_energy", "E_AC", "E_MAC"], "neurokit.snn.energy"),
     **dict.fromkeys(["bptt_step", "sltt_step"], "neurokit.snn.training"),
+    **dict.fromkeys(["ann_twin", "TimeReLU"], "neurokit.snn.ann_twin"),
 }
 _SUBMODULES = {"base", "surrogate", "functional", "neurons", "encoding", "layers", "models",
-               "monitor", "energy", "training"}
+               "monitor", "energy", "training", "ann_twin"}
 
 __all__ = sorted(_EXPORTS)
 

@@ -11,7 +11,10 @@ how well the ground truth was recovered:
   regressed on the leading principal components of the smoothed square-root counts (R²);
 * **SNN**: a spiking network with learnable synaptic delays, trained through the Lightning core,
   decodes each trial's stimulus condition from the spike trains (validation accuracy vs chance;
-  :mod:`neurokit.workflows.snn_decoding`).
+  :mod:`neurokit.workflows.snn_decoding`);
+* **similarity**: simulated areas, each a noisy readout of one layer of a fixed CNN, scored
+  against every layer by RSA with bootstrap CIs and noise ceilings; is each area's best layer
+  the one it reads? (:mod:`neurokit.workflows.rsa_study`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from neurokit import datasets, io, plotting, preprocess
 from neurokit._atomic import write_json
 from neurokit.plotting._figure import pyplot, save_figure
 from neurokit.workflows._progress import Progress
+from neurokit.workflows.rsa_study import rsa_layer_region_study
 from neurokit.workflows.snn_decoding import (
     DECODER_BIN,
     DECODER_WINDOW,
@@ -65,7 +69,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     0.95
     """
     out = Path(out)
-    progress = Progress(8)
+    progress = Progress(9)
     t0 = time.perf_counter()
 
     progress.step("simulating a two-photon session and writing it as NWB")
@@ -96,9 +100,11 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
         window=DECODER_WINDOW, event="stimulus_onset", bin_size=DECODER_BIN,
     )
     snn_summary, snn_figure = decode_condition_with_snn(decoder_input, out / "runs", seed=seed)
+    progress.step("similarity: which layer of a CNN does each simulated area read? (RSA)")
+    rsa_summary, rsa_figures = rsa_layer_region_study(seed=seed)
 
     progress.step("writing figures")
-    figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure}
+    figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure, **rsa_figures}
     for name, fig in figures.items():
         save_figure(fig, out / "figures" / f"{name}.png")
         pyplot().close(fig)
@@ -114,6 +120,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
         "ophys": ophys_summary,
         "ecephys": ecephys_summary,
         "snn": snn_summary,
+        "similarity": rsa_summary,
         "runtime_s": round(time.perf_counter() - t0, 2),
     }
     progress.step(f"writing {out / 'summary.json'}")

@@ -73,3 +73,4 @@ def test_run_writes_figures_and_summary(tmp_path, capsys):
     # the job recovers the simulated ground truth through NWB -> neurokit -> preprocessing
     assert summary["ophys"]["preferred_orientation_accuracy"] > 0.7
     assert summary["ecephys"]["latent_r2"] > 0.5
+    assert summary["similarity"]["all_recovered"]  # each simulated area's source layer wins
