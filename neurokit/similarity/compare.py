@@ -211,7 +211,7 @@ def _tau_a_pair(x: _Ranks, y: _Ranks, backend: str, work: np.ndarray) -> float:
         if not x.tie_free:
             x, y = y, x
         # x tie-free: discordant = strict inversions of y's ranks in x's sort order
-        dis = count_discordant(x.perm, y.dense, backend, work)
+        dis = count_discordant(x.perm, y.dense, backend, work, permutation=y.tie_free)
         return (tot - y.tie_pairs - 2 * dis) / tot
     # ties in both: Fenwick count over x's tie groups, plus the pairs tied in both
     from scipy.stats._stats import _kendall_dis

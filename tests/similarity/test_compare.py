@@ -74,6 +74,20 @@ def test_native_and_numpy_kernels_agree_on_large_rdms(rng):
                 == _rank_kernel.count_discordant(perm, y, "numpy"))
 
 
+@pytest.mark.skipif(not NATIVE, reason="no C++ compiler")
+@pytest.mark.parametrize("n", [1, 2, 3, 31, 32, 33, 1025, 40001, 70000])
+def test_radix_count_of_permutations_equals_the_merge_and_fenwick_counts(rng, n):
+    perm = rng.permutation(n).astype(np.int32)
+    y = (rng.permutation(n) + 1).astype(np.int32)
+    fenwick = _rank_kernel.count_discordant(perm, y, "numpy")
+    assert _rank_kernel.count_discordant(perm, y, "native", permutation=True) == fenwick
+    assert _rank_kernel.count_discordant(perm, y, "native") == fenwick  # merge sort
+    if n > 2:  # not a permutation (a repeated rank): detected, counted by the merge sort
+        y[1] = y[0]
+        assert (_rank_kernel.count_discordant(perm, y, "native", permutation=True)
+                == _rank_kernel.count_discordant(perm, y, "numpy"))
+
+
 def test_fallback_without_compiler(rng, monkeypatch):
     V = _vectors(rng, 3, n=20)
 
