@@ -48,7 +48,6 @@ from _visual_networks import (  # noqa: E402
     build_networks,
     to_network_input,
 )
-from scipy.stats import kendalltau  # noqa: E402
 
 from neurokit._atomic import write_json  # noqa: E402
 from neurokit.datasets.visual_benchmarks import load_kriegeskorte92  # noqa: E402
@@ -95,29 +94,10 @@ print(f"networks: {TRAINED_ON} ({time.time() - t0:.0f} s)")
 
 
 # %% layer RDMs compared with the IT RDMs: estimate, bootstrap CI, permutation p
-def tau_a(x: np.ndarray, y: np.ndarray) -> float:
-    """Kendall tau-a of two vectors of any length (ties allowed): (C - D) / (m (m - 1) / 2).
-
-    From SciPy's tau-b, ``tau_a = tau_b * sqrt((n0 - n1)(n0 - n2)) / n0`` with ``n0`` the
-    number of pairs and ``n1``, ``n2`` the pairs tied in ``x`` and in ``y``. Used for the
-    bootstrap, whose resampled vectors (self-pairs dropped) are not condensed RDMs.
-    """
-    def tied_pairs(v: np.ndarray) -> float:
-        counts = np.unique(v, return_counts=True)[1].astype(np.float64)
-        return float((counts * (counts - 1) / 2).sum())
-
-    m = len(x)
-    n0 = m * (m - 1) / 2
-    tau_b = kendalltau(x, y, variant="b").statistic
-    return float(tau_b * np.sqrt((n0 - tied_pairs(x)) * (n0 - tied_pairs(y))) / n0)
-
-
-SCORE_FN = {"spearman": "spearman", "tau_a": tau_a}  # strings: the fast vectorised paths
-
-
 def rdm_score(a: xr.DataArray, b: xr.DataArray, method: str) -> dict[str, float]:
-    boot = bootstrap(SCORE_FN[method], a, b, n_boot=N_BOOT, seed=SEED, kind="rdm")
-    perm = permutation_test(SCORE_FN[method], a, b, n_perm=N_PERM, seed=SEED, kind="rdm")
+    # comparator names select neurokit's vectorised resampling paths
+    boot = bootstrap(method, a, b, n_boot=N_BOOT, seed=SEED, kind="rdm")
+    perm = permutation_test(method, a, b, n_perm=N_PERM, seed=SEED, kind="rdm")
     reference = compare_rdms(a, b, method=method)  # neurokit's comparator on the full RDMs
     if not np.isclose(float(boot["estimate"]), reference, rtol=1e-9, atol=1e-12):
         raise AssertionError(f"{method}: bootstrap estimate {float(boot['estimate'])} != "
