@@ -1,0 +1,1 @@
+"""EEG/MEG decoders: Riemannian, convolutional, SSVEP, contrastive and spiking."""

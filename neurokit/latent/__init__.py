@@ -1,0 +1,1 @@
+"""Latent variable models of neural population activity (MM-GPVAE, TiDe-SwapVAE, Neuroformer)."""
