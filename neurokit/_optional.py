@@ -26,6 +26,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "torch": "train",
     "lightning": "train",
     "sklearn": "similarity",
+    "pyriemann": "decoding",
     "tqdm": "similarity",
     "mne": "eeg",
 }

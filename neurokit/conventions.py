@@ -16,6 +16,9 @@ STIMULUS, NEUROID = "stimulus", "neuroid"
 #: one row per spike in a units Dataset (flat, ragged-free layout of spike times)
 SPIKE = "spike"
 
+#: M/EEG epochs keep MNE's and braindecode's layout: ``(trial, channel, time)``
+EPOCHS_DIMS = (TRIAL, CHANNEL, TIME)
+
 #: element dims: each must carry a coordinate of unique ids
 ELEMENT_DIMS = (UNIT, ROI, CHANNEL, NEUROID)
 #: dims whose coordinate must hold unique labels

@@ -29,7 +29,8 @@ def validate(obj: XarrayObj, *, source: str | None = None) -> XarrayObj:
       ``attrs["sampling_rate"]`` where present is a positive number (Hz);
     * ``unit``/``roi``/``channel``/``neuroid``/``trial``/``interval``/``stimulus`` dims have a
       coordinate of unique labels;
-    * trial-aligned data put ``trial`` first and ``time`` second: ``(trial, time, ...)``;
+    * trial-aligned data put ``trial`` first and ``time`` second: ``(trial, time, ...)``, except
+      M/EEG epochs, which keep MNE's layout ``(trial, channel, time)``;
     * every numeric data variable states its physical ``attrs["units"]`` (a string);
     * attrs hold only what netCDF and zarr can store: str, int, float, or 1-D numeric/str arrays
       (no ``None``, ``bool``, dicts or objects); provenance attrs (``source_file``, ``session_id``,
@@ -97,12 +98,17 @@ def _check_dataset(ds: xr.Dataset, *, where: str, source: str | None) -> None:
 def _check_dims(da: xr.DataArray, *, where: str, source: str | None) -> None:
     for dim in da.dims:
         _check_dim_coord(da, dim, where=where, source=source)
-    if cv.TRIAL in da.dims and cv.TIME in da.dims and da.dims[:2] != (cv.TRIAL, cv.TIME):
+    if (
+        cv.TRIAL in da.dims
+        and cv.TIME in da.dims
+        and da.dims[:2] != (cv.TRIAL, cv.TIME)
+        and da.dims != cv.EPOCHS_DIMS
+    ):
         raise SchemaError(
             "trial-aligned data in the wrong dim order",
             path=source,
             field=where,
-            expected="dims ('trial', 'time', ...)",
+            expected="dims ('trial', 'time', ...) or M/EEG epochs ('trial', 'channel', 'time')",
             found=str(da.dims),
         )
 

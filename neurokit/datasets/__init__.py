@@ -10,6 +10,8 @@
   noisy linear readout of one layer of a fixed random CNN (ground truth for layer x region RSA)
 * :func:`load_allen_natural_scenes`, :func:`load_kriegeskorte92` — readers of two real visual
   benchmarks (mouse VISp natural scenes; the 92 objects with macaque and human IT RDMs)
+* :func:`simulate_motor_imagery` — left/right-hand motor-imagery EEG (contralateral mu/beta
+  desynchronisation over C3/C4) written as real FIF/EDF files, events like PhysioNet EEGMMIDB
 * :func:`list_datasets`, :func:`dataset_info`, :func:`resolve` — the registry
   (``data/registry.json``)
 
@@ -20,6 +22,7 @@ from neurokit.datasets.calcium import kernel_peak_time, spikes_to_calcium
 from neurokit.datasets.delay_task import simulate_delay_task
 from neurokit.datasets.ecephys import simulate_ecephys_session
 from neurokit.datasets.layer_readout import readout_network, simulate_layer_readout
+from neurokit.datasets.motor_imagery import MOTOR_IMAGERY_CHANNELS, simulate_motor_imagery
 from neurokit.datasets.ophys import simulate_ophys_session
 from neurokit.datasets.registry import dataset_info, list_datasets, resolve
 from neurokit.datasets.suite2p_folder import write_suite2p_folder
@@ -39,4 +42,6 @@ __all__ = [
     "readout_network",
     "load_allen_natural_scenes",
     "load_kriegeskorte92",
+    "simulate_motor_imagery",
+    "MOTOR_IMAGERY_CHANNELS",
 ]

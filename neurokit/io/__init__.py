@@ -8,7 +8,8 @@ Optional packages (pynwb, dask, sparse) are imported inside the functions that n
 """
 
 from neurokit.io.caiman import read_caiman
+from neurokit.io.mne_reader import read_eeg, read_meg, read_mne
 from neurokit.io.nwb import read_nwb
 from neurokit.io.suite2p import read_suite2p
 
-__all__ = ["read_nwb", "read_suite2p", "read_caiman"]
+__all__ = ["read_nwb", "read_suite2p", "read_caiman", "read_mne", "read_eeg", "read_meg"]
