@@ -162,7 +162,8 @@ class LightningEstimator(BaseEstimator):
     # -- training ---------------------------------------------------------------------------
     def _train(self, train: Sequence[torch.Tensor], val: Sequence[torch.Tensor] | None = None,
                *, callbacks: Sequence[L.Callback] = (), module: L.LightningModule | None = None,
-               max_epochs: int | None = None, name: str | None = None) -> LightningEstimator:
+               max_epochs: int | None = None, batch_size: int | None = None,
+               name: str | None = None) -> LightningEstimator:
         """Build ``module_`` (or take ``module``) and train it on ``train`` through the core.
 
         Parameters
@@ -172,8 +173,9 @@ class LightningEstimator(BaseEstimator):
         callbacks : sequence of lightning.Callback
         module : lightning.LightningModule, optional
             Train this module instead of a fresh ``_build_module()`` (e.g. fine-tuning).
-        max_epochs : int, optional
-            Overrides the ``max_epochs`` parameter (e.g. a second training stage).
+        max_epochs, batch_size : int, optional
+            Override the ``max_epochs`` / ``batch_size`` parameters (e.g. a second training
+            stage).
         name : str, optional
             Experiment name inside ``run_dir`` (default: the module class name).
 
@@ -185,8 +187,8 @@ class LightningEstimator(BaseEstimator):
         if module is None:
             L.seed_everything(seed, workers=True, verbose=False)
             module = self._build_module()
-        dm = TensorDataModule(train, val, batch_size=int(getattr(self, "batch_size", 32)),
-                              seed=seed)
+        size = batch_size if batch_size is not None else getattr(self, "batch_size", 32)
+        dm = TensorDataModule(train, val, batch_size=int(size), seed=seed)
         epochs = int(max_epochs if max_epochs is not None else getattr(self, "max_epochs", 10))
         run_dir = getattr(self, "run_dir", None)
         kwargs: dict[str, Any] = {
@@ -198,7 +200,7 @@ class LightningEstimator(BaseEstimator):
             kwargs["limit_val_batches"] = 0
         if run_dir is None:
             with tempfile.TemporaryDirectory(prefix="neurokit-fit-") as tmp:
-                result = fit(module, dm, run_dir=tmp, **kwargs)
+                result = fit(module, dm, run_dir=tmp, checkpoints=False, **kwargs)
             self.run_dir_ = None
         else:
             result = fit(module, dm, run_dir=run_dir, resume=getattr(self, "resume", False),

@@ -90,6 +90,7 @@ def fit(
     limit_val_batches: int | float | None = None,
     log_every_n_steps: int = 1,
     config: dict[str, Any] | None = None,
+    checkpoints: bool = True,
     **trainer_kwargs: Any,
 ) -> FitResult:
     """Train ``model`` on ``datamodule`` into a fresh (or resumed) run folder.
@@ -131,6 +132,10 @@ def fit(
         Configuration written as ``config.yaml`` (the CLI passes its parsed config); default:
         built from the hyper-parameters of model and data, the trainer arguments, the seed and
         ``run_dir``/``name``/``resume``, in the layout ``neurokit fit --config`` reads.
+    checkpoints : bool, default True
+        Write ``checkpoints/last.ckpt`` and one checkpoint per epoch. ``False`` (throw-away
+        runs, e.g. scikit-learn estimators fitted without a run folder) writes none, so
+        nothing can be resumed.
     **trainer_kwargs
         Any other :class:`lightning.Trainer` argument.
 
@@ -174,7 +179,7 @@ def fit(
     if enable_progress_bar is None:
         enable_progress_bar = sys.stdout.isatty()
 
-    ckpt_cb = ModelCheckpoint(
+    ckpt_cb = None if not checkpoints else ModelCheckpoint(
         dirpath=folder / "checkpoints", filename="epoch{epoch:03d}",
         auto_insert_metric_name=False, save_last=True, save_top_k=-1, every_n_epochs=1,
         monitor="val/loss" if _has_validation(datamodule) else None, mode="min",
@@ -193,7 +198,8 @@ def fit(
     trainer_args.setdefault("enable_model_summary", enable_progress_bar)
     with _quiet(not enable_progress_bar):
         trainer = L.Trainer(
-            callbacks=[RNGState(), *callbacks, ckpt_cb], logger=loggers,
+            callbacks=[RNGState(), *callbacks, *([ckpt_cb] if ckpt_cb else [])],
+            enable_checkpointing=checkpoints, logger=loggers,
             default_root_dir=str(folder), **trainer_args,
         )
     if rank_zero_only.rank == 0:
@@ -204,8 +210,8 @@ def fit(
         _write_yaml(folder / "config.yaml", resolved)
     with _env(_RUN_DIR_ENV, str(folder)), _quiet(not enable_progress_bar):
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
-    last = Path(ckpt_cb.last_model_path) if ckpt_cb.last_model_path else None
-    best = Path(ckpt_cb.best_model_path) if ckpt_cb.best_model_path else None
+    last = Path(ckpt_cb.last_model_path) if ckpt_cb and ckpt_cb.last_model_path else None
+    best = Path(ckpt_cb.best_model_path) if ckpt_cb and ckpt_cb.best_model_path else None
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
     return FitResult(folder, last, best, metrics, trainer, model)
 

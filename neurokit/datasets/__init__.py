@@ -12,6 +12,10 @@
   benchmarks (mouse VISp natural scenes; the 92 objects with macaque and human IT RDMs)
 * :func:`simulate_motor_imagery` — left/right-hand motor-imagery EEG (contralateral mu/beta
   desynchronisation over C3/C4) written as real FIF/EDF files, events like PhysioNet EEGMMIDB
+* :func:`simulate_ssvep` — SSVEP at known frequencies/phases with harmonics, per-subject
+  spatial patterns and latencies, in pink + white noise at an exact SNR
+* :func:`simulate_meg_embedding` — MEG whose sources are linear functions of known embeddings
+  (per-subject lead fields on a real sensor layout)
 * :func:`list_datasets`, :func:`dataset_info`, :func:`resolve` — the registry
   (``data/registry.json``)
 
@@ -22,9 +26,11 @@ from neurokit.datasets.calcium import kernel_peak_time, spikes_to_calcium
 from neurokit.datasets.delay_task import simulate_delay_task
 from neurokit.datasets.ecephys import simulate_ecephys_session
 from neurokit.datasets.layer_readout import readout_network, simulate_layer_readout
+from neurokit.datasets.meg_embedding import sensor_layout, simulate_meg_embedding
 from neurokit.datasets.motor_imagery import MOTOR_IMAGERY_CHANNELS, simulate_motor_imagery
 from neurokit.datasets.ophys import simulate_ophys_session
 from neurokit.datasets.registry import dataset_info, list_datasets, resolve
+from neurokit.datasets.ssvep import simulate_ssvep
 from neurokit.datasets.suite2p_folder import write_suite2p_folder
 from neurokit.datasets.visual_benchmarks import load_allen_natural_scenes, load_kriegeskorte92
 
@@ -44,4 +50,7 @@ __all__ = [
     "load_kriegeskorte92",
     "simulate_motor_imagery",
     "MOTOR_IMAGERY_CHANNELS",
+    "simulate_ssvep",
+    "simulate_meg_embedding",
+    "sensor_layout",
 ]

@@ -116,3 +116,12 @@ def test_opt_in_layer_and_errors():
         estimate_energy(net, torch.zeros(4))
     empty = estimate_energy(nn.Sequential(LIF()), torch.zeros(2, 1, 3))
     assert empty.sizes["layer"] == 0 and empty.attrs["energy_snn_total"] == 0
+
+
+def test_delay_layers_are_counted_from_the_input_tensor():
+    from neurokit.snn.layers import DelayLinear
+
+    layer = DelayLinear(4, 3, max_delay=2)
+    x = (torch.rand(6, 2, 4) > 0.5).float()
+    report = estimate_energy(nn.Sequential(layer, LIF()), x)
+    assert report is not None and layer.synaptic_macs(x) == 6 * 2 * 4 * 3

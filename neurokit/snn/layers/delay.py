@@ -224,8 +224,8 @@ class DelayLinear(nn.Module):
         y = F.conv1d(x, weight, self.bias)  # [B, out, T]
         return y.permute(2, 0, 1)
 
-    def synaptic_macs(self, input_shape: tuple[int, ...] | torch.Size) -> int:
-        """Multiply-accumulates of the equal dense layer for an input of ``input_shape``
+    def synaptic_macs(self, input_shape: tuple[int, ...] | torch.Size | torch.Tensor) -> int:
+        """Multiply-accumulates of the equal dense layer for an input (or its shape)
         ``[T, B, in_features]``: ``T * B * in_features * out_features`` (one weight per
         synapse after rounding; the Gaussian spread is a training device).
 
@@ -233,7 +233,11 @@ class DelayLinear(nn.Module):
         --------
         >>> DelayLinear(4, 3, max_delay=2).synaptic_macs((10, 2, 4))
         240
+        >>> DelayLinear(4, 3, max_delay=2).synaptic_macs(torch.zeros(10, 2, 4))
+        240
         """
+        if isinstance(input_shape, torch.Tensor):
+            input_shape = input_shape.shape
         steps, batch = int(input_shape[0]), int(input_shape[1])
         return steps * batch * self.in_features * self.out_features
 
