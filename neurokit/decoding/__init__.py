@@ -9,6 +9,12 @@ Lightning core. Inputs are epochs ``(trial, channel, time)`` (DataArrays from
 =========================  ================================================================
 module                     what it holds
 =========================  ================================================================
+``decoding.covariance``    :func:`covariances` (SCM/OAS/Ledoit-Wolf, vectorised over trials),
+                           delay-embedded (augmented) covariances
+``decoding.riemannian``    tangent-space + logistic regression, MDM, xDAWN + tangent space,
+                           augmented covariance (Carrara & Papadopoulo); pyRiemann geometry
+``decoding.evaluation``    :func:`cross_validate`: within-session, cross-session and
+                           leave-one-subject-out folds, shared by all pipelines, grouped by trial
 ``decoding.ssvep``         :class:`FBCCA` (filter-bank CCA), reference signals, filter bank
 ``decoding.ssvep_net``     :class:`SSVEPNetClassifier`: Guney et al.'s deep SSVEP network,
                            global training then per-subject fine-tuning
@@ -29,6 +35,13 @@ from typing import Any
 
 #: public name -> module defining it (imported on first access)
 _EXPORTS: dict[str, str] = {
+    **dict.fromkeys(["covariances", "augmented_covariances", "delay_embed", "CovarianceEstimator",
+                     "ESTIMATORS"], "neurokit.decoding.covariance"),
+    **dict.fromkeys(["TangentSpaceClassifier", "MDMClassifier", "XdawnTangentSpaceClassifier",
+                     "XdawnCovarianceEstimator", "AugmentedCovarianceClassifier"],
+                    "neurokit.decoding.riemannian"),
+    **dict.fromkeys(["cross_validate", "make_splits", "CrossValidationResult", "Split", "SCHEMES"],
+                    "neurokit.decoding.evaluation"),
     **dict.fromkeys(["itr", "top_k_accuracy"], "neurokit.decoding.metrics"),
     **dict.fromkeys(["FBCCA", "fbcca_weights", "filter_bank", "ssvep_references"],
                     "neurokit.decoding.ssvep"),
@@ -38,7 +51,8 @@ _EXPORTS: dict[str, str] = {
                      "clip_loss", "retrieval_topk"], "neurokit.decoding.contrastive"),
     **dict.fromkeys(["SpikingDecoder", "reconstruct_delta"], "neurokit.decoding.spiking"),
 }
-_SUBMODULES = {"metrics", "ssvep", "ssvep_net", "contrastive", "spiking"}
+_SUBMODULES = {"covariance", "riemannian", "evaluation", "metrics", "ssvep", "ssvep_net",
+               "contrastive", "spiking"}
 
 __all__ = sorted(_EXPORTS)
 
