@@ -14,7 +14,10 @@ how well the ground truth was recovered:
   :mod:`neurokit.workflows.snn_decoding`);
 * **similarity**: simulated areas, each a noisy readout of one layer of a fixed CNN, scored
   against every layer by RSA with bootstrap CIs and noise ceilings; is each area's best layer
-  the one it reads? (:mod:`neurokit.workflows.rsa_study`).
+  the one it reads? (:mod:`neurokit.workflows.rsa_study`);
+* **M/EEG decoding**: a simulated motor-imagery subject written as FIF files, read through MNE,
+  band-passed, epoched and decoded (tangent space + logistic regression, MDM) with
+  leave-one-run-out folds (:mod:`neurokit.workflows.eeg_decoding`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from neurokit import datasets, io, plotting, preprocess
 from neurokit._atomic import write_json
 from neurokit.plotting._figure import pyplot, save_figure
 from neurokit.workflows._progress import Progress
+from neurokit.workflows.eeg_decoding import decode_motor_imagery
 from neurokit.workflows.rsa_study import rsa_layer_region_study
 from neurokit.workflows.snn_decoding import (
     DECODER_BIN,
@@ -69,7 +73,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     0.95
     """
     out = Path(out)
-    progress = Progress(9)
+    progress = Progress(10)
     t0 = time.perf_counter()
 
     progress.step("simulating a two-photon session and writing it as NWB")
@@ -102,9 +106,12 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     snn_summary, snn_figure = decode_condition_with_snn(decoder_input, out / "runs", seed=seed)
     progress.step("similarity: which layer of a CNN does each simulated area read? (RSA)")
     rsa_summary, rsa_figures = rsa_layer_region_study(seed=seed)
+    progress.step("M/EEG: reading simulated motor-imagery EEG files, epoching, decoding")
+    decoding_summary, decoding_figure = decode_motor_imagery(out / "data" / "eeg", seed=seed)
 
     progress.step("writing figures")
-    figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure, **rsa_figures}
+    figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure, **rsa_figures,
+               "eeg_motor_imagery": decoding_figure}
     for name, fig in figures.items():
         save_figure(fig, out / "figures" / f"{name}.png")
         pyplot().close(fig)
@@ -121,6 +128,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
         "ecephys": ecephys_summary,
         "snn": snn_summary,
         "similarity": rsa_summary,
+        "decoding": decoding_summary,
         "runtime_s": round(time.perf_counter() - t0, 2),
     }
     progress.step(f"writing {out / 'summary.json'}")

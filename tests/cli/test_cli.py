@@ -74,3 +74,5 @@ def test_run_writes_figures_and_summary(tmp_path, capsys):
     assert summary["ophys"]["preferred_orientation_accuracy"] > 0.7
     assert summary["ecephys"]["latent_r2"] > 0.5
     assert summary["similarity"]["all_recovered"]  # each simulated area's source layer wins
+    # motor imagery decoded from the simulated EEG files, run by run
+    assert summary["decoding"]["accuracy"]["tangent_space"] > 0.65
