@@ -11,6 +11,8 @@ module                     what it holds
 =========================  ================================================================
 ``decoding.covariance``    :func:`covariances` (SCM/OAS/Ledoit-Wolf, vectorised over trials),
                            delay-embedded (augmented) covariances
+``decoding.tangent``       :class:`TangentSpace`: pyRiemann's tangent map at the Riemannian
+                           mean found by Newton's method (checked, pyRiemann fallback)
 ``decoding.riemannian``    tangent-space + logistic regression, MDM, xDAWN + tangent space,
                            augmented covariance (Carrara & Papadopoulo); pyRiemann geometry
 ``decoding.evaluation``    :func:`cross_validate`: within-session, cross-session and
@@ -37,6 +39,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["covariances", "augmented_covariances", "delay_embed", "CovarianceEstimator",
                      "ESTIMATORS"], "neurokit.decoding.covariance"),
+    **dict.fromkeys(["TangentSpace", "riemannian_mean"], "neurokit.decoding.tangent"),
     **dict.fromkeys(["TangentSpaceClassifier", "MDMClassifier", "XdawnTangentSpaceClassifier",
                      "XdawnCovarianceEstimator", "AugmentedCovarianceClassifier"],
                     "neurokit.decoding.riemannian"),
@@ -51,7 +54,7 @@ _EXPORTS: dict[str, str] = {
                      "clip_loss", "retrieval_topk"], "neurokit.decoding.contrastive"),
     **dict.fromkeys(["SpikingDecoder", "reconstruct_delta"], "neurokit.decoding.spiking"),
 }
-_SUBMODULES = {"covariance", "riemannian", "evaluation", "metrics", "ssvep", "ssvep_net",
+_SUBMODULES = {"covariance", "tangent", "riemannian", "evaluation", "metrics", "ssvep", "ssvep_net",
                "contrastive", "spiking"}
 
 __all__ = sorted(_EXPORTS)
