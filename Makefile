@@ -32,6 +32,8 @@ bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_lazy_nwb.py
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_snn.py
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_similarity.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_decoding.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_latent.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check neurokit tests examples analyses benchmarks

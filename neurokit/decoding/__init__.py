@@ -17,6 +17,8 @@ module                     what it holds
                            augmented covariance (Carrara & Papadopoulo); pyRiemann geometry
 ``decoding.evaluation``    :func:`cross_validate`: within-session, cross-session and
                            leave-one-subject-out folds, shared by all pipelines, grouped by trial
+``decoding.cnn``           :class:`ShallowConvNet`, :class:`EEGNet`, :class:`Deep4Net`;
+                           :class:`EEGClassifier` (scikit-learn, trained through the core)
 ``decoding.ssvep``         :class:`FBCCA` (filter-bank CCA), reference signals, filter bank
 ``decoding.ssvep_net``     :class:`SSVEPNetClassifier`: Guney et al.'s deep SSVEP network,
                            global training then per-subject fine-tuning
@@ -45,6 +47,8 @@ _EXPORTS: dict[str, str] = {
                     "neurokit.decoding.riemannian"),
     **dict.fromkeys(["cross_validate", "make_splits", "CrossValidationResult", "Split", "SCHEMES"],
                     "neurokit.decoding.evaluation"),
+    **dict.fromkeys(["ShallowConvNet", "EEGNet", "Deep4Net", "EEGClassifier",
+                     "ConvNetClassifier", "CNN_MODELS"], "neurokit.decoding.cnn"),
     **dict.fromkeys(["itr", "top_k_accuracy"], "neurokit.decoding.metrics"),
     **dict.fromkeys(["FBCCA", "fbcca_weights", "filter_bank", "ssvep_references"],
                     "neurokit.decoding.ssvep"),
@@ -54,8 +58,8 @@ _EXPORTS: dict[str, str] = {
                      "clip_loss", "retrieval_topk"], "neurokit.decoding.contrastive"),
     **dict.fromkeys(["SpikingDecoder", "reconstruct_delta"], "neurokit.decoding.spiking"),
 }
-_SUBMODULES = {"covariance", "tangent", "riemannian", "evaluation", "metrics", "ssvep", "ssvep_net",
-               "contrastive", "spiking"}
+_SUBMODULES = {"covariance", "tangent", "riemannian", "evaluation", "cnn", "metrics", "ssvep",
+               "ssvep_net", "contrastive", "spiking"}
 
 __all__ = sorted(_EXPORTS)
 
