@@ -16,6 +16,12 @@
   spatial patterns and latencies, in pink + white noise at an exact SNR
 * :func:`simulate_meg_embedding` — MEG whose sources are linear functions of known embeddings
   (per-subject lead fields on a real sensor layout)
+* :func:`simulate_multimodal_gp` — Poisson spikes and rotating/scaling digit images from known
+  shared and modality-specific GP latents (MM-GPVAE ground truth)
+* :func:`simulate_content_style` — a population driven by stimulus identity (content) and a
+  slow state (style) (TiDe-SwapVAE ground truth)
+* :func:`simulate_spiking_circuit` — a coupled Poisson circuit with known directed connectivity,
+  hub neurons, stimulus drive and behaviour (Neuroformer ground truth)
 * :func:`list_datasets`, :func:`dataset_info`, :func:`resolve` — the registry
   (``data/registry.json``)
 
@@ -23,13 +29,16 @@ pynwb is imported inside the simulators, so ``import neurokit.datasets`` stays l
 """
 
 from neurokit.datasets.calcium import kernel_peak_time, spikes_to_calcium
+from neurokit.datasets.content_style import simulate_content_style
 from neurokit.datasets.delay_task import simulate_delay_task
 from neurokit.datasets.ecephys import simulate_ecephys_session
 from neurokit.datasets.layer_readout import readout_network, simulate_layer_readout
 from neurokit.datasets.meg_embedding import sensor_layout, simulate_meg_embedding
 from neurokit.datasets.motor_imagery import MOTOR_IMAGERY_CHANNELS, simulate_motor_imagery
+from neurokit.datasets.multimodal_gp import simulate_multimodal_gp
 from neurokit.datasets.ophys import simulate_ophys_session
 from neurokit.datasets.registry import dataset_info, list_datasets, resolve
+from neurokit.datasets.spiking_circuit import simulate_spiking_circuit
 from neurokit.datasets.ssvep import simulate_ssvep
 from neurokit.datasets.suite2p_folder import write_suite2p_folder
 from neurokit.datasets.visual_benchmarks import load_allen_natural_scenes, load_kriegeskorte92
@@ -53,4 +62,7 @@ __all__ = [
     "simulate_ssvep",
     "simulate_meg_embedding",
     "sensor_layout",
+    "simulate_multimodal_gp",
+    "simulate_content_style",
+    "simulate_spiking_circuit",
 ]
