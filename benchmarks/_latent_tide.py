@@ -9,8 +9,8 @@ Interface (what ``benchmarks/bench_latent.py`` calls)::
 
     rows: one dict per (model, sequence length):
           {"model": str, "n_trials": int, "n_time": int, "n_neurons": int,
-           "batch_size": int, "epoch_s": float, "peak_rss_mb": float, "data_mb": float,
-           "threads": 1}
+           "batch_size": int, "epoch_s": float, "peak_rss_mb": float, "rss_before_mb": float,
+           "train_peak_delta_mb": float, "data_mb": float, "threads": 1}
 
 What is measured, per row, in a fresh subprocess on one torch thread:
 
@@ -19,8 +19,11 @@ What is measured, per row, in a fresh subprocess on one torch thread:
 * ``epoch_s``: wall time of the *last* of ``epochs`` training epochs through the estimator's
   normal path (the Lightning core: run folder in a temporary directory, CSV log, one
   checkpoint per epoch), from ``on_train_epoch_start`` to ``on_train_epoch_end``;
-* ``peak_rss_mb``: the subprocess' peak resident memory (``ru_maxrss``) after training — the
-  Python interpreter, torch and the data included (``data_mb``: the counts as float32);
+* ``peak_rss_mb``: the subprocess' peak resident memory during training (``VmHWM``, reset
+  after the data are simulated; ``ru_maxrss`` where the reset is not allowed) — the Python
+  interpreter, torch and the counts included; ``rss_before_mb``: resident memory just before
+  training; ``train_peak_delta_mb``: their difference, what training adds (``data_mb``: the
+  counts as float32);
 * models: ``tide`` (TiDe-SwapVAE, state variables on: a Python loop over time with backprop
   through time, so time and activation memory grow linearly with the sequence length),
   ``tide_nostate`` (the ablation: no recurrence, every bin in parallel) and ``swapvae``
@@ -43,12 +46,32 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
 MODELS = ("tide", "tide_nostate", "swapvae")
+
+
+def _rss_mb(field: str) -> float:
+    """``VmRSS`` (current) or ``VmHWM`` (peak) of this process from /proc, in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS counter (``VmHWM``); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def _one(cfg: dict) -> dict:
@@ -68,6 +91,10 @@ def _one(cfg: dict) -> dict:
                                 n_neurons=cfg["n_neurons"], seed=cfg["seed"])
     counts = torch.from_numpy(ds["counts"].values.astype("float32"))
     groups = torch.zeros(cfg["n_trials"], dtype=torch.long)
+    del ds
+    gc.collect()
+    before = _rss_mb("VmRSS")
+    reset = _reset_peak()  # peak RSS from here on: training only, not the simulation
 
     class EpochTimer(L.Callback):
         def __init__(self) -> None:
@@ -91,10 +118,12 @@ def _one(cfg: dict) -> dict:
     timer = EpochTimer()
     # the estimator's own training path (what fit() runs after checking the input)
     est._train([counts, groups], callbacks=[timer])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = (_rss_mb("VmHWM") if reset
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
     return {"model": cfg["model"], "n_trials": cfg["n_trials"], "n_time": cfg["n_time"],
             "n_neurons": cfg["n_neurons"], "batch_size": cfg["batch_size"],
-            "epoch_s": timer.times[-1], "peak_rss_mb": peak,
+            "epoch_s": timer.times[-1], "peak_rss_mb": peak, "rss_before_mb": before,
+            "train_peak_delta_mb": peak - before,
             "data_mb": counts.numel() * 4 / 2 ** 20, "threads": torch.get_num_threads()}
 
 
@@ -140,7 +169,8 @@ def bench_tide(n_trials: int = 100, n_time: int = 1000, n_neurons: int = 200, *,
             rows.append(row)
             if verbose:
                 print(f"{row['model']:>13} T={row['n_time']:>5}  {row['epoch_s']:8.2f} s/epoch"
-                      f"  peak RSS {row['peak_rss_mb']:7.0f} MB", flush=True)
+                      f"  peak RSS {row['peak_rss_mb']:7.0f} MB"
+                      f" (training +{row['train_peak_delta_mb']:.0f} MB)", flush=True)
     if verbose:
         for model in models:
             sub = [r for r in rows if r["model"] == model]

@@ -548,7 +548,7 @@ class SwapVAE(LightningEstimator):
     Examples
     --------
     >>> from neurokit.datasets.content_style import simulate_content_style
-    >>> ds = simulate_content_style(n_trials=8, n_time=10, n_neurons=12, seed=0)
+    >>> ds = simulate_content_style(n_trials=8, n_time=10, n_neurons=12, segment_length=5)
     >>> est = SwapVAE(n_content=2, n_style=1, hidden=(16,), max_epochs=2).fit(ds["counts"])
     >>> est.transform(ds["counts"])["content"].dims
     ('trial', 'time', 'content_dim')

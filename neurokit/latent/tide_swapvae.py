@@ -552,7 +552,7 @@ class TiDeSwapVAE(LightningEstimator):
     Examples
     --------
     >>> from neurokit.datasets.content_style import simulate_content_style
-    >>> ds = simulate_content_style(n_trials=6, n_time=12, n_neurons=10, seed=0)
+    >>> ds = simulate_content_style(n_trials=6, n_time=12, n_neurons=10, segment_length=4)
     >>> est = TiDeSwapVAE(n_content=2, n_style=1, hidden=16, state_size=8, max_epochs=2)
     >>> lat = est.fit(ds["counts"]).transform(ds["counts"])
     >>> lat["content"].dims, lat["style"].shape

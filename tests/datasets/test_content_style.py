@@ -33,7 +33,8 @@ def test_layout_and_ground_truth_variables():
 
 
 def test_rates_follow_the_stated_model():
-    ds = simulate_content_style(n_trials=4, n_time=30, n_neurons=9, seed=1, mean_rate=0.7)
+    ds = simulate_content_style(n_trials=4, n_time=30, n_neurons=9, seed=1, mean_rate=0.7,
+                                stimulus_gain=0.8, state_gain=0.5, segment_length=5)
     log_r = np.log(ds["rates"].values)
     w = ds["stimulus_tuning"].values
     g = ds["state_loading"].values
@@ -60,7 +61,7 @@ def test_state_is_a_slow_unit_variance_ar1_across_trials():
 
 
 def test_sequences_repeat_or_not_and_seeds():
-    same = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, seed=2)
+    same = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, n_sequences=1, seed=2)
     assert (same["stimulus"].values == same["stimulus"].values[0]).all()
     assert (same["sequence"].values == 0).all()
     diff = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, n_sequences=None, seed=2)
@@ -71,12 +72,12 @@ def test_sequences_repeat_or_not_and_seeds():
     assert (stim[::2] == stim[0]).all() and (stim[1::2] == stim[1]).all()
     assert not (stim[0] == stim[1]).all()
     np.testing.assert_array_equal(stim[0], same["stimulus"].values[0])  # first movie shared
-    again = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, seed=2)
+    again = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, n_sequences=1, seed=2)
     np.testing.assert_array_equal(same["counts"].values, again["counts"].values)
     # same seed, other order: same neurons and state
     for name in ("stimulus_tuning", "state_loading", "state"):
         np.testing.assert_array_equal(same[name].values, diff[name].values)
-    other = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, seed=3)
+    other = simulate_content_style(n_trials=6, n_time=40, n_neurons=3, n_sequences=1, seed=3)
     assert not np.array_equal(same["counts"].values, other["counts"].values)
 
 

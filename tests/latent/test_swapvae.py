@@ -155,7 +155,7 @@ def test_module_bad_config(kwargs, field):
 # -- the estimator -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small():
-    return simulate_content_style(n_trials=8, n_time=12, n_neurons=10, seed=0)
+    return simulate_content_style(n_trials=8, n_time=12, n_neurons=10, segment_length=4, seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """TiDe-SwapVAE's claims on simulated data (issue 5), beside PCA, Swap-VAE and the ablation.
 
 Data: :func:`~neurokit.datasets.content_style.simulate_content_style` — 12 stimuli shown in
-segments, four stimulus orders ("movies") each repeated over trials, a slow AR(1) internal
-state drifting across the session, 50 Poisson neurons. 40 trials train every model; 10 later
+segments of 20 bins, four stimulus orders ("movies") each repeated over trials, a slow AR(1)
+internal state (time constant 100 bins) drifting across the session, 50 Poisson neurons at 0.5
+spikes per bin. 40 trials train every model; 10 later
 trials are held out for the ELBO. The views of both Swap-VAE and TiDe-SwapVAE pair trials that
 show the same movie (``groups`` = the movie; no stimulus or behaviour labels per bin).
 
@@ -23,8 +24,8 @@ from neurokit.latent.tide_swapvae import TiDeSwapVAE
 
 pytestmark = pytest.mark.slow
 
-SIM = {"n_trials": 50, "n_time": 60, "n_neurons": 50, "n_stimuli": 12, "stimulus_gain": 0.8,
-       "segment_length": 10, "n_sequences": 4, "seed": 0}
+SIM = {"n_trials": 50, "n_time": 60, "n_neurons": 50, "n_stimuli": 12, "stimulus_gain": 0.6,
+       "segment_length": 20, "n_sequences": 4, "seed": 0}
 N_TRAIN = 40
 LATENT = {"n_content": 4, "n_style": 2}
 TRAIN = {"max_epochs": 100, "lr": 0.01, "seed": 0}
@@ -74,7 +75,7 @@ def test_content_decodes_the_stimulus(results):
     assert results["acc_style_tide"] < 0.6 and acc > 8 * chance
     # ... better than PCA with as many components and than Swap-VAE's content
     assert acc - results["acc_pca"] >= 0.1
-    assert acc > results["acc_content_swap"]
+    assert acc - results["acc_content_swap"] >= 0.03
 
 
 def test_style_tracks_the_internal_state(results):
