@@ -16,21 +16,36 @@ Interface (what ``benchmarks/bench_latent.py`` calls)::
 What is measured, per row, in a fresh subprocess on one torch thread:
 
 * data: :func:`neurokit.datasets.spiking_circuit.simulate_spiking_circuit` with
-  ``n_neurons`` units (``n_neurons // 20`` hubs, 5 ms bins, about 8 spikes/s per neuron, so
-  about 8 spikes per bin over 200 neurons), cut into ``n_trials`` trials of ``n_time`` bins;
-* windows: ``window`` bins (50 ms at the default: about 80 spike tokens) predicted from a
-  past window of ``context`` bins (about 8 tokens per bin of context), non-overlapping, so an
+  ``n_neurons`` units (``n_neurons // 20`` hubs, 5 ms bins; at 200 neurons about 15 spikes
+  per bin, 15 spikes/s per neuron), cut into ``n_trials`` trials of ``n_time`` bins;
+* windows: ``window`` bins (50 ms at the default: about 155 spike tokens) predicted from a
+  past window of ``context`` bins (about 15 tokens per bin of context), non-overlapping, so an
   epoch holds ``n_trials · floor((n_time - context) / window)`` windows;
 * ``epoch_s``: wall time of the *last* of ``epochs`` training epochs through the estimator's
   normal path (the Lightning core, temporary run folder, CSV log, one checkpoint per epoch),
-  with a stimulus (4 features, patched 5 bins per token) and the contrastive loss on;
+  with a stimulus (4 features, patched 5 bins per token) and the contrastive loss on, the
+  default architecture (``d_model=64``, 4 heads, one block per stage, past tokens fed to the
+  cross-attention without a self-attention encoder);
 * ``peak_rss_mb``: the subprocess' peak resident memory after training (interpreter, torch and
   data included).
 
-Cost per window: the current tokens' causal self-attention is O(T²), the past window's
-self-attention O(P²) and the cross-attention O(T·P) for ``T`` current and ``P`` past tokens;
-``P`` grows linearly with ``context``, so the time per epoch grows between linearly and
-quadratically with the context (sequences are padded to the batch's longest).
+Cost per window: the current tokens' causal self-attention is O(T²) and the cross-attention
+to the past O(T·P) for ``T`` current and ``P`` past tokens (``n_history_layers > 0`` would add
+O(P²)); ``P`` grows linearly with ``context``, the rest (MLPs, the current window, the
+stimulus) does not, so the time per epoch grows sub-linearly with the context. Sequences are
+padded to the longest window of each batch.
+
+Measured (one loaded CPU core shared with other jobs, torch 2.13, 10 trials x 1000 bins x 200
+neurons, so 990-920 windows; a 100-trial epoch is 10 times longer):
+
+=========  ===========  ==============  ===========  =============
+context    past tokens  current tokens  s / epoch    peak RSS (MB)
+=========  ===========  ==============  ===========  =============
+10 bins    155          155             77           1762
+20 bins    309          155             83           1677
+40 bins    616          155             84           2116
+80 bins    1231         155             116          2612
+=========  ===========  ==============  ===========  =============
 
 Run on its own::
 

@@ -75,14 +75,12 @@ def simulate_spiking_circuit(
       ``stimulus_fraction`` of the non-hub neurons get gains ``u_j ~ N(0, I) · stimulus_gain /
       sqrt(F)``, the others none (hubs are driven by their baseline only, so their outgoing
       edges are not confounded by shared stimulus drive);
-    * behaviour ``y(t)``: a readout of the network's internal state,
-      ``y = z(Σ_j v_j f_j(t)) + ε``, ``v_j ~ N(0, 1)``, ``ε ~ N(0, behaviour_noise²)``, where
-      ``f_j`` is the recurrent input of neuron ``j``, ``Σ_i W_ji h_i(t)`` (the log-rate its
-      presynaptic partners' recent spikes add), exponentially filtered over
-      ``behaviour_tau_s`` up to and including bin ``t``. It depends on the spikes of the
-      neurons that drive others (hubs above all) and not on the stimulus: what a model that
-      predicts the population's next spikes must track, and what a decoder trained from a few
-      labelled windows must discover.
+    * behaviour ``y(t)``: a readout of the population's state, ``y = z(Σ_j v_j f_j(t)) + ε``,
+      ``v_j ~ N(0, 1)``, ``ε ~ N(0, behaviour_noise²)``, where ``f_j`` is neuron ``j``'s
+      log-intensity ``log λ_j`` (baseline, stimulus drive, recent input spikes and
+      refractoriness) exponentially filtered over ``behaviour_tau_s`` up to and including bin
+      ``t`` -- like running speed read out of the network's firing rates, it is what a model
+      that predicts the population's next spikes has to track.
 
     The first second is simulated as burn-in and dropped.
 
@@ -250,18 +248,16 @@ def simulate_spiking_circuit(
     cap = max_rate_hz * dt
     counts = np.zeros((total, n), dtype=np.int64)
     rate = np.zeros((total, n))
-    inputs = np.zeros((total, n))
     trace_c = np.zeros(n)
     trace_r = np.zeros(n)
     wt = weights.T.copy()
     for t in range(total):
-        inputs[t] = trace_c @ wt
-        lam = np.minimum(np.exp(drive[t] + inputs[t] - refractory * trace_r), cap)
+        lam = np.minimum(np.exp(drive[t] + trace_c @ wt - refractory * trace_r), cap)
         rate[t] = lam
         counts[t] = rng.poisson(lam)
         trace_c = decay_c * trace_c + counts[t]
         trace_r = decay_r * trace_r + counts[t]
-    counts, rate, inputs = counts[burn:], rate[burn:], inputs[burn:]
+    counts, rate = counts[burn:], rate[burn:]
 
     time = np.arange(n_time, dtype=np.float64) * dt
     units = np.arange(n)
@@ -283,7 +279,7 @@ def simulate_spiking_circuit(
                                                   attrs={cv.UNITS_ATTR: "log-rate"})
     if behaviour:
         decay_b = math.exp(-dt / behaviour_tau_s)
-        filtered = _exp_filter(inputs, decay_b)
+        filtered = _exp_filter(np.log(rate), decay_b)
         readout = filtered @ rng.normal(size=n)
         readout = (readout - readout.mean()) / (readout.std() + 1e-12)
         beh = readout + behaviour_noise * rng.normal(size=n_time)

@@ -134,9 +134,13 @@ class PoissonGLM:
         self._weights = []
         for j in range(n):
             cols = self._columns(j)
+            full = np.zeros(X.shape[1])
+            if cols.size == 0:  # no covariates: the maximum-likelihood rate is the mean
+                self._weights.append(full)
+                self.intercept_[j] = np.log(max(Y[:, j].mean(), 1e-12))
+                continue
             reg = PoissonRegressor(alpha=float(self.alpha), max_iter=int(self.max_iter))
             reg.fit(X[:, cols], Y[:, j])
-            full = np.zeros(X.shape[1])
             full[cols] = reg.coef_
             self._weights.append(full)
             self.coef_[j] = full[:n * lags].reshape(lags, n)
@@ -217,7 +221,8 @@ class PSTH:
     -----
     The phase of bin ``t`` of a segment is ``(offset + t) mod period``, with the segment's
     ``offset`` (its first bin in the recording) taken from the ``time`` coordinate of a
-    DataArray (``round(time[0] · sampling_rate)``) or given in ``offsets``.
+    DataArray (``round(time[0] · sampling_rate)``, the rate from ``attrs["sampling_rate"]`` or
+    the time step) or given in ``offsets``.
 
     Examples
     --------
@@ -238,12 +243,15 @@ class PSTH:
         if offsets is None:
             offsets = []
             for item in items:
-                if isinstance(item, xr.DataArray) and cv.TIME in item.coords and (
-                        cv.SAMPLING_RATE_ATTR in item.attrs):
-                    t0 = float(item[cv.TIME].values[0]) * float(item.attrs[cv.SAMPLING_RATE_ATTR])
-                    offsets.append(int(round(t0)))
-                else:
+                rate = None
+                if isinstance(item, xr.DataArray) and cv.TIME in item.coords:
+                    rate = item.attrs.get(cv.SAMPLING_RATE_ATTR)
+                    if rate is None and item.sizes[cv.TIME] > 1:
+                        rate = 1.0 / float(np.median(np.diff(item[cv.TIME].values)))
+                if rate is None:
                     offsets.append(0)
+                else:
+                    offsets.append(int(round(float(item[cv.TIME].values[0]) * float(rate))))
             if len(offsets) != len(segs):  # trials of one array: each starts at phase 0
                 offsets = [0] * len(segs)
         if len(offsets) != len(segs):

@@ -243,24 +243,33 @@ def test_ground_truth_circuit_with_hubs():
     assert got["direction"] >= 0.9
     assert got["top_sources"] == hubs
 
-    # 3. few-shot behaviour: 10 trials of 3 windows; linear probe on the pretrained model vs
-    #    the same architecture trained from scratch on the same windows
-    starts = [int(a) for a in np.linspace(0, 1200, 10)]
-    pick = [tr[k % len(tr)].isel(time=slice(a, a + 8 + 3 * 4)) for k, a in enumerate(starts)]
-    beh = [ds["behaviour"].sel(time=p["time"]) for p in pick]
-    stim = [ds["stimulus"].sel(time=p["time"]) for p in pick]
+    # 3. few-shot behaviour: three draws of 10 trials x 3 windows (30 labelled windows); a
+    #    linear probe on the pretrained model vs the same architecture trained from scratch
+    #    on the same windows, both scored on the held-out intervals
     truth = nf.window_behaviour(split.take(ds["behaviour"], "test"), te)
 
     def r2(est):
         pred = est.predict_behaviour(te, stimulus=s_te).values
         return float(1 - ((pred - truth) ** 2).sum() / ((truth - truth.mean(0)) ** 2).sum())
 
-    scratch = clone(nf).set_params(max_tokens=int(nf.max_tokens_),
-                                   max_context_tokens=int(nf.max_context_tokens_))
-    scratch.fine_tune_behaviour(pick, beh, stimulus=stim, mode="scratch", max_epochs=60)
-    probe = copy.deepcopy(nf).fine_tune_behaviour(pick, beh, stimulus=stim, mode="frozen",
-                                                  alpha=10.0)
-    few_shot = {"pretrained_probe": r2(probe), "scratch": r2(scratch)}
+    rng = np.random.default_rng(0)
+    few_shot = {"pretrained_probe": [], "scratch": []}
+    for _ in range(3):
+        pick = []
+        for k in rng.choice(len(tr), 10):
+            a = int(rng.integers(0, tr[k].sizes["time"] - 20))
+            pick.append(tr[k].isel(time=slice(a, a + 8 + 3 * 4)))
+        beh = [ds["behaviour"].sel(time=p["time"]) for p in pick]
+        stim = [ds["stimulus"].sel(time=p["time"]) for p in pick]
+        probe = copy.deepcopy(nf).fine_tune_behaviour(pick, beh, stimulus=stim, mode="frozen",
+                                                      alpha=10.0)
+        scratch = clone(nf).set_params(max_tokens=int(nf.max_tokens_),
+                                       max_context_tokens=int(nf.max_context_tokens_))
+        scratch.fine_tune_behaviour(pick, beh, stimulus=stim, mode="scratch", max_epochs=60)
+        few_shot["pretrained_probe"].append(r2(probe))
+        few_shot["scratch"].append(r2(scratch))
     print({"log_likelihood_nats_per_spike": ll, "neuroformer": got, "glm_lag1": ref,
            "few_shot_r2": few_shot, "cpu_s": time.process_time() - t0})
-    assert few_shot["pretrained_probe"] > few_shot["scratch"] + 0.2
+    pre, base = np.mean(few_shot["pretrained_probe"]), np.mean(few_shot["scratch"])
+    assert pre > 0.1
+    assert pre > base + 0.1

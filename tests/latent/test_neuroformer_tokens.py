@@ -104,3 +104,15 @@ def test_bad_counts_and_covariates():
     assert err.value.field == "stimulus"
     with pytest.raises(InvalidValueError):
         as_covariate_segments(np.full(10, np.nan), segs, field="behaviour")
+
+
+def test_spike_times_are_binned(rng):
+    times = np.sort(rng.uniform(0, 2, 100))
+    units = rng.integers(0, 3, 100)
+    ds = xr.Dataset({"spike_times": ("spike", times, {"units": "s"})},
+                    coords={"spike_unit": ("spike", units), "unit": [0, 1, 2]})
+    (seg,) = as_segments(ds, bin_size=0.01)
+    assert seg.shape == (200, 3) and seg.sum() == 100
+    np.testing.assert_array_equal(seg.sum(0), np.bincount(units, minlength=3))
+    with pytest.raises(ConfigError, match="bin size"):
+        as_segments(ds)
