@@ -59,11 +59,9 @@ import os
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
+
+from _isolated_rows import main, run_isolated  # noqa: E402
 
 
 def _one(cfg: dict) -> dict:
@@ -154,9 +152,7 @@ def bench_neuroformer(n_trials: int = 100, n_time: int = 1000, n_neurons: int = 
                "window": int(window), "context": int(context), "d_model": int(d_model),
                "n_heads": int(n_heads), "batch_size": int(batch_size), "epochs": int(epochs),
                "seed": int(seed)}
-        out = subprocess.run([sys.executable, __file__, "--one", json.dumps(cfg)],
-                             capture_output=True, text=True, check=True)
-        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row = run_isolated(__file__, cfg)
         rows.append(row)
         if verbose:
             print(f"neuroformer context={row['context']:>4} bins "
@@ -171,25 +167,8 @@ def bench_neuroformer(n_trials: int = 100, n_time: int = 1000, n_neurons: int = 
     return rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--quick", action="store_true", help="10 trials x 500 bins x 50 neurons")
-    ap.add_argument("--json", help="write the rows to this file")
-    args = ap.parse_args()
-    if args.one:
-        print(json.dumps(_one(json.loads(args.one))))
-        return 0
-    if args.quick:
-        rows = bench_neuroformer(n_trials=10, n_time=500, n_neurons=50, contexts=(10, 20, 40))
-    else:
-        rows = bench_neuroformer()
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__doc__, _one, bench_neuroformer,
+                          lambda: bench_neuroformer(
+                              n_trials=10, n_time=500, n_neurons=50, contexts=(10, 20, 40)),
+                          "10 trials x 500 bins x 50 neurons"))

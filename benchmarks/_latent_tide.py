@@ -45,12 +45,10 @@ import os
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
 import gc  # noqa: E402
-import json  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
+
+from _isolated_rows import main, run_isolated  # noqa: E402
 
 MODELS = ("tide", "tide_nostate", "swapvae")
 
@@ -163,9 +161,7 @@ def bench_tide(n_trials: int = 100, n_time: int = 1000, n_neurons: int = 200, *,
             cfg = {"model": model, "n_trials": int(n_trials), "n_time": length,
                    "n_neurons": int(n_neurons), "batch_size": int(batch_size),
                    "epochs": int(epochs), "crop_len": crop_len, "seed": int(seed)}
-            out = subprocess.run([sys.executable, __file__, "--one", json.dumps(cfg)],
-                                 capture_output=True, text=True, check=True)
-            row = json.loads(out.stdout.strip().splitlines()[-1])
+            row = run_isolated(__file__, cfg)
             rows.append(row)
             if verbose:
                 print(f"{row['model']:>13} T={row['n_time']:>5}  {row['epoch_s']:8.2f} s/epoch"
@@ -182,26 +178,9 @@ def bench_tide(n_trials: int = 100, n_time: int = 1000, n_neurons: int = 200, *,
     return rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--quick", action="store_true", help="20 trials x 50 neurons, T <= 200")
-    ap.add_argument("--json", help="write the rows to this file")
-    args = ap.parse_args()
-    if args.one:
-        print(json.dumps(_one(json.loads(args.one))))
-        return 0
-    if args.quick:
-        rows = bench_tide(n_trials=20, n_time=200, n_neurons=50, seq_lens=(50, 100, 200),
-                          epochs=1)
-    else:
-        rows = bench_tide()
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__doc__, _one, bench_tide,
+                          lambda: bench_tide(
+                              n_trials=20, n_time=200, n_neurons=50, seq_lens=(50, 100, 200),
+                              epochs=1),
+                          "20 trials x 50 neurons, T <= 200"))
