@@ -17,7 +17,10 @@ how well the ground truth was recovered:
   the one it reads? (:mod:`neurokit.workflows.rsa_study`);
 * **M/EEG decoding**: a simulated motor-imagery subject written as FIF files, read through MNE,
   band-passed, epoched and decoded (tangent space + logistic regression, MDM) with
-  leave-one-run-out folds (:mod:`neurokit.workflows.eeg_decoding`).
+  leave-one-run-out folds (:mod:`neurokit.workflows.eeg_decoding`);
+* **latent model**: MM-GPVAE fitted to the ecephys session's spikes and behaviour read from
+  the NWB file; held-out recovery of the simulated latents and running speed predicted from
+  spikes alone (:mod:`neurokit.workflows.latent_study`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from neurokit._atomic import write_json
 from neurokit.plotting._figure import pyplot, save_figure
 from neurokit.workflows._progress import Progress
 from neurokit.workflows.eeg_decoding import decode_motor_imagery
+from neurokit.workflows.latent_study import fit_session_latents
 from neurokit.workflows.rsa_study import rsa_layer_region_study
 from neurokit.workflows.snn_decoding import (
     DECODER_BIN,
@@ -73,7 +77,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     0.95
     """
     out = Path(out)
-    progress = Progress(10)
+    progress = Progress(11)
     t0 = time.perf_counter()
 
     progress.step("simulating a two-photon session and writing it as NWB")
@@ -98,6 +102,8 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
     ophys_summary, ophys_figures = _ophys(ophys_tree, ophys_truth)
     progress.step("ecephys: binning, PSTHs by condition, latent recovery")
     ecephys_summary, ecephys_figures = _ecephys(ecephys_tree, ecephys_truth)
+    progress.step("latent model: MM-GPVAE on the session's spikes and behaviour")
+    latent_summary, latent_figure = fit_session_latents(ecephys_tree, ecephys_truth, seed=seed)
     progress.step("SNN: training a spiking decoder of the stimulus condition (Lightning core)")
     decoder_input = preprocess.align_to_events(
         ecephys_tree["units"].dataset, ecephys_tree["intervals/trials"].dataset,
@@ -111,7 +117,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
 
     progress.step("writing figures")
     figures = {**ophys_figures, **ecephys_figures, "snn_decoder": snn_figure, **rsa_figures,
-               "eeg_motor_imagery": decoding_figure}
+               "eeg_motor_imagery": decoding_figure, "ecephys_mmgpvae_latents": latent_figure}
     for name, fig in figures.items():
         save_figure(fig, out / "figures" / f"{name}.png")
         pyplot().close(fig)
@@ -126,6 +132,7 @@ def run_main_job(out: str | os.PathLike, *, seed: int = 0, scale: float = 1.0) -
         "figures": [f"figures/{name}.png" for name in figures],
         "ophys": ophys_summary,
         "ecephys": ecephys_summary,
+        "latent": latent_summary,
         "snn": snn_summary,
         "similarity": rsa_summary,
         "decoding": decoding_summary,

@@ -76,3 +76,7 @@ def test_run_writes_figures_and_summary(tmp_path, capsys):
     assert summary["similarity"]["all_recovered"]  # each simulated area's source layer wins
     # motor imagery decoded from the simulated EEG files, run by run
     assert summary["decoding"]["accuracy"]["tangent_space"] > 0.65
+    # MM-GPVAE's shared latents recover the simulated ones on held-out trials, beyond PCA
+    latent = summary["latent"]
+    assert latent["r2_shared_from_spikes_and_behaviour"] > 0.7
+    assert latent["r2_shared_from_spikes_and_behaviour"] > latent["r2_pca_of_smoothed_counts"]
