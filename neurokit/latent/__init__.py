@@ -20,7 +20,8 @@ module                       what it holds
                              contrastive alignment, generation, attention connectivity
 ``latent.glm``               :class:`PoissonGLM` (coupled, lagged) and :class:`PSTH` baselines
 ``latent.metrics``           :func:`aligned_r2`, :func:`block_r2`, :func:`decode_accuracy`,
-                             :func:`bits_per_spike`
+                             :func:`bits_per_spike`,
+                             :func:`co_smoothing_bits_per_spike`
 ===========================  ================================================================
 
 Submodules are imported on first access, so ``import neurokit.latent`` does not import torch.
@@ -34,7 +35,8 @@ from typing import Any
 #: public name -> module defining it (imported on first access)
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["aligned_r2", "block_r2", "decode_accuracy", "poisson_log_likelihood",
-                     "bits_per_spike"], "neurokit.latent.metrics"),
+                     "bits_per_spike", "co_smoothing_bits_per_spike"],
+                    "neurokit.latent.metrics"),
     **dict.fromkeys(["MMGPVAE", "MMGPVAEModule", "latent_blocks"], "neurokit.latent.mmgpvae"),
     **dict.fromkeys(["GPFA", "gpfa_e_step"], "neurokit.latent.gpfa"),
     **dict.fromkeys(["SwapVAE", "SwapVAEModule"], "neurokit.latent.swapvae"),

@@ -68,3 +68,24 @@ def test_bad_inputs():
         aligned_r2(np.zeros((10, 2)), np.zeros((9, 2)))
     with pytest.raises(InvalidValueError, match="non-finite"):
         aligned_r2(np.full((10, 2), np.nan), np.zeros((10, 2)))
+
+
+def test_co_smoothing_matches_a_direct_poisson_readout_and_orders_latents():
+    from sklearn.linear_model import PoissonRegressor
+
+    from neurokit.latent.metrics import co_smoothing_bits_per_spike
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(30, 20, 2))  # (trial, time, latent)
+    k = rng.poisson(np.exp(-0.5 + z @ np.array([[0.7, 0.0, -0.5], [0.2, 0.9, 0.4]])))
+    tr, te = slice(0, 20), slice(20, 30)
+    got = co_smoothing_bits_per_spike(z[tr], z[te], k[tr], k[te], alpha=0.0)
+    # the same read-out by hand: affine Poisson regressions are invariant to standardising
+    rates = np.stack([PoissonRegressor(alpha=0.0, max_iter=1000)
+                      .fit(z[tr].reshape(-1, 2), k[tr, :, n].ravel()).predict(z[te].reshape(-1, 2))
+                      for n in range(3)], axis=1)
+    assert got == pytest.approx(bits_per_spike(rates, k[te].reshape(-1, 3)), rel=1e-4)
+    noisy = z + rng.normal(scale=1.0, size=z.shape)
+    assert got > co_smoothing_bits_per_spike(noisy[tr], noisy[te], k[tr], k[te]) > 0
+    with pytest.raises(SchemaError, match="numbers of bins"):
+        co_smoothing_bits_per_spike(z[tr], z[te], k[tr, :10], k[te])
