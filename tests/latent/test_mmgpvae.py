@@ -198,7 +198,7 @@ def test_reproducible(small):
 
 
 @pytest.mark.parametrize("kw", [{"decoder": "linear"}, {"combine": "average"},
-                                {"link": "softplus", "n_samples": 2},
+                                {"link": "softplus", "n_samples": 2}, {"kl_warmup": 3},
                                 {"n_shared": 0, "n_private": {"spikes": 2, "images": 1}}])
 def test_variants_run(small, kw):
     m = MMGPVAE(max_epochs=1, batch_size=4, enable_progress_bar=False, **kw).fit(small)
@@ -210,6 +210,29 @@ def test_single_modality_gpvae(small):
                 enable_progress_bar=False).fit(small)
     z = m.transform(small)
     assert z.block.values.tolist() == ["spikes", "spikes"]
+
+
+def test_kl_warmup_weights_only_the_training_kl():
+    from types import SimpleNamespace
+
+    m = MMGPVAEModule(["spikes"], ["poisson"], [4], 0, [2], kl_warmup=3)
+    y = (torch.poisson(torch.ones(2, 10, 4), generator=torch.Generator().manual_seed(0)),)
+    assert m.kl_scale() == 1.0  # no trainer: no warm-up
+    m._trainer = SimpleNamespace(current_epoch=1)
+    assert m.kl_scale() == pytest.approx(0.5)
+    with torch.no_grad():
+        torch.manual_seed(0)
+        tr = m.compute(y, "train")
+        torch.manual_seed(0)
+        va = m.compute(y, "val")
+    recon = tr["recon_spikes"]
+    torch.testing.assert_close(tr["loss"], -(recon - 0.5 * tr["kl"]) / 10)
+    torch.testing.assert_close(va["loss"], -va["elbo"] / 10)
+    m._trainer = SimpleNamespace(current_epoch=7)
+    assert m.kl_scale() == 1.0
+    m._trainer = None
+    with pytest.raises(ConfigError, match="warm-up"):
+        MMGPVAEModule(["spikes"], ["poisson"], [4], 0, [2], kl_warmup=-1)
 
 
 # -- bad input ----------------------------------------------------------------------------------
