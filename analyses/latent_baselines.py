@@ -92,6 +92,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from _cli import analysis_parser  # noqa: E402
 from sklearn.decomposition import PCA, FactorAnalysis  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
@@ -514,10 +515,7 @@ def plot_bars(mean: pd.DataFrame, sd: pd.DataFrame) -> Any:
 # --------------------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_ANALYSES_OUT", "results/analyses")),
-                        help="output root (a folder latent_baselines/ is made in it)")
+    parser = analysis_parser(__doc__, NAME, data=False)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="simulation, split and model seeds (default: 0)")
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))

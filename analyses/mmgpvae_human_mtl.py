@@ -122,7 +122,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -137,6 +136,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import xarray as xr  # noqa: E402
+from _cli import analysis_parser  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
 from neurokit._atomic import write_json  # noqa: E402
@@ -147,7 +147,6 @@ from neurokit.latent.mmgpvae import MMGPVAE  # noqa: E402
 from neurokit.plotting._figure import pyplot, save_figure  # noqa: E402
 from neurokit.preprocess import align_to_events  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = "mmgpvae_human_mtl"
 NWB = Path("nwb_ecephys_human_mtl_dandi000207") / "sub-4_ses-4_ecephys+image.nwb"
 REGIONS = {"hippocampus": "hippocampus_right", "amygdala": "amygdala_right"}
@@ -683,14 +682,7 @@ def plot_bits(scores: Mapping[str, Any]) -> Any:
 
 # --------------------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_ANALYSES_OUT", "results/analyses")),
-                        help="output root (a folder mmgpvae_human_mtl/ is made in it)")
-    parser.add_argument("--data", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_SHARED_DATA",
-                                                    ROOT.parent / "shared" / "data")),
-                        help="the shared data folder (read only)")
+    parser = analysis_parser(__doc__, NAME)
     parser.add_argument("--epochs", type=int, default=200, help="training epochs per model")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (clips)")
     parser.add_argument("--seed", type=int, default=0)

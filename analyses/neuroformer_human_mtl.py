@@ -129,6 +129,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import xarray as xr  # noqa: E402
+from _cli import analysis_parser  # noqa: E402
 from scipy.stats import spearmanr, wilcoxon  # noqa: E402
 
 from neurokit._atomic import write_json  # noqa: E402
@@ -139,7 +140,6 @@ from neurokit.latent.neuroformer_tokens import interval_split  # noqa: E402
 from neurokit.plotting._figure import pyplot, save_figure  # noqa: E402
 from neurokit.preprocess import align_to_events  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = "neuroformer_human_mtl"
 NWB = Path("nwb_ecephys_human_mtl_dandi000207") / "sub-4_ses-4_ecephys+image.nwb"
 BIN_S = 0.01
@@ -539,14 +539,7 @@ def plot_generated(real: np.ndarray, generated: list[np.ndarray], order: np.ndar
 # --------------------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options (defaults from ``NEUROKIT_*`` environment variables)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_ANALYSES_OUT", "results/analyses")),
-                        help=f"output root (a folder {NAME}/ is made in it)")
-    parser.add_argument("--data", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_SHARED_DATA",
-                                                    ROOT.parent / "shared" / "data")),
-                        help="the shared data folder (read only)")
+    parser = analysis_parser(__doc__, NAME)
     parser.add_argument("--seed", type=int, default=0, help="split, training and sampling seed")
     parser.add_argument("--epochs", type=int, default=10, help="Neuroformer training epochs")
     parser.add_argument("--glm-lags", type=int, default=8,

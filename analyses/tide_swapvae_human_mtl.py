@@ -107,6 +107,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import xarray as xr  # noqa: E402
+from _cli import analysis_parser  # noqa: E402
 from scipy.special import gammaln  # noqa: E402
 from scipy.stats import binom  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
@@ -122,7 +123,6 @@ from neurokit.latent.tide_swapvae import TiDeSwapVAE  # noqa: E402
 from neurokit.plotting._figure import pyplot, save_figure  # noqa: E402
 from neurokit.preprocess import align_to_events  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = "tide_swapvae_human_mtl"
 NWB = Path("nwb_ecephys_human_mtl_dandi000207") / "sub-4_ses-4_ecephys+image.nwb"
 BIN = 0.2  # s
@@ -376,14 +376,7 @@ def plot_drift(style: np.ndarray, counts: np.ndarray, onset: np.ndarray, t: np.n
 
 # --------------------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_ANALYSES_OUT", "results/analyses")),
-                        help=f"output root (a folder {NAME}/ is made in it)")
-    parser.add_argument("--data", type=Path,
-                        default=Path(os.environ.get("NEUROKIT_SHARED_DATA",
-                                                    ROOT.parent / "shared" / "data")),
-                        help="the shared data folder (read only)")
+    parser = analysis_parser(__doc__, NAME)
     parser.add_argument("--seed", type=int, default=0, help="folds, model and shuffle seed")
     parser.add_argument("--epochs", type=int, default=60, help="training epochs per model")
     parser.add_argument("--n-perm", type=int, default=500, help="label permutations")
