@@ -199,9 +199,13 @@ class TangentSpaceClassifier(_RiemannianClassifier):
     ----------
     estimator : {"oas", "lwf", "scm", "cov", "shrunk"}, default "oas"
         Covariance estimator (:func:`neurokit.decoding.covariance.covariances`).
-    metric : str, default "riemann"
+    metric : str or dict, default "riemann"
         pyRiemann metric of the reference mean and of the map (``"riemann"``,
-        ``"logeuclid"``, ``"euclid"``...).
+        ``"logeuclid"``, ``"euclid"``...), or ``{"mean": ..., "map": ...}``. The Riemannian
+        mean costs ~3 batched eigendecompositions of the training matrices;
+        ``{"mean": "logeuclid", "map": "riemann"}`` costs one, for tangent vectors at a
+        nearby (not the same) reference (``benchmarks/bench_decoding.py`` prints how
+        often its predictions equal pyRiemann's Riemannian pipeline's).
     C : float, default 1.0
         Inverse L2 regularisation strength of the logistic regression.
     max_iter : int, default 1000
@@ -227,8 +231,8 @@ class TangentSpaceClassifier(_RiemannianClassifier):
     1.0
     """
 
-    def __init__(self, estimator: Estimator = "oas", metric: str = "riemann", C: float = 1.0,
-                 max_iter: int = 1000, shrinkage: float = 0.1) -> None:
+    def __init__(self, estimator: Estimator = "oas", metric: str | dict = "riemann",
+                 C: float = 1.0, max_iter: int = 1000, shrinkage: float = 0.1) -> None:
         self.estimator = estimator
         self.metric = metric
         self.C = C

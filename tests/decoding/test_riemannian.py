@@ -92,6 +92,22 @@ def test_tangent_space_gives_pyriemanns_predictions():
     assert 0.55 < ours.score(te) < 1.0  # not a trivial problem
 
 
+def test_tangent_space_log_euclidean_reference_is_pyriemanns():
+    # the one-eigendecomposition reference: pyRiemann's log-Euclidean mean, Riemannian map
+    da, _ = simulate_mi(effect=0.3, seed=1)
+    tr, te = _split(da)
+    metric = {"mean": "logeuclid", "map": "riemann"}
+    ours = TangentSpaceClassifier(metric=metric).fit(tr)
+    ref = make_pipeline(Covariances("oas"), TangentSpace(metric=metric),
+                        LogisticRegression(max_iter=1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.fit(tr.values, tr.label.values)
+    np.testing.assert_array_equal(ours.predict(te), ref.predict(te.values))
+    np.testing.assert_allclose(ours.transform(te), ref[:-1].transform(te.values), atol=1e-10)
+    assert ours.pipeline_["tangent_space"].mean_path_ == "gmean"
+
+
 @pytest.mark.parametrize("estimator", ["lwf", "scm"])
 def test_tangent_space_parity_other_estimators(estimator):
     da, _ = simulate_mi(effect=0.3, seed=2, n_per_class=20)
