@@ -44,7 +44,7 @@ batched eigendecomposition at a point close to the mean (for the Newton step) an
 accepted point (the check, whose tangent vectors ``fit_transform`` returns); with the start,
 that is 3 against pyRiemann's ~9-10, which caps the tangent-space ratio near 3x and, at 64
 channels where the eigendecompositions outweigh pyRiemann's per-trial covariance overhead, the
-combined ratio well below 10x: even 2 eigendecompositions and nothing else would give ~5-7x.
+combined ratio well below 10x: even 2 eigendecompositions and nothing else would give ~5-8x.
 
 **CNN section**: ``benchmarks/_decoding_cnn.py`` (written separately) provides
 ``run_section(datasets, *, quick, repeats)`` (neurokit's ShallowConvNet/EEGNet against
