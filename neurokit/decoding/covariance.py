@@ -26,9 +26,14 @@ Shrinkage pulls every trial's matrix towards ``mu I`` (a scaled identity), which
 conditioned when ``T`` is not much larger than ``p`` — needed before the matrix logarithms of
 the tangent space.
 
-The kernel centres and multiplies a few trials at a time (blocks of ~2 MB that stay in cache);
+The kernel multiplies a few trials at a time (blocks of ~2 MB that stay in cache);
 ``numpy.matmul`` of a block with its own transpose runs BLAS ``syrk`` (half the flops of a
-general product, exactly symmetric output).
+general product, exactly symmetric output). Centring is a rank-one correction,
+``S = X X^T / T - m m^T`` with ``m`` the channel means, instead of a centred copy of the
+epochs (which cost as much as the product itself); where a channel's mean is so large against
+its spread that the subtraction would cancel digits (``m^2 > 100`` x its variance, e.g. raw
+recordings with a DC offset), that trial is recomputed from explicitly centred samples, so
+both paths agree to ~1e-13 of the matrix scale.
 
 Delay embedding (``order``, ``lag``) builds the augmented signal of the augmented covariance
 method (Carrara & Papadopoulo, 2024, J. Neural Eng., arXiv:2302.04508): the ``p`` channels
@@ -66,6 +71,9 @@ Estimator = Literal["scm", "cov", "shrunk", "oas", "lwf"]
 _BLOCK_BYTES = 2**21
 #: a channel whose variance is below this fraction of the trial's median channel variance is flat
 _FLAT_RTOL = 1e-12
+#: largest ``mean^2 / variance`` of a channel centred by the rank-one correction (beyond it,
+#: by an explicitly centred copy: the correction's rounding grows with this ratio)
+_RANK_ONE_MAX = 100.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,6 +286,22 @@ def _raise_bad_channels(diag: np.ndarray, channels: Sequence[Hashable], order: i
         )
 
 
+def _centre_rank_one(S: np.ndarray, means: np.ndarray, X: np.ndarray) -> None:
+    """``S <- S - m m^T`` in place (``S = X X^T / T`` uncentred, ``m`` the channel means).
+
+    Trials where a channel's ``m^2`` exceeds ``_RANK_ONE_MAX`` times its variance (or the
+    variance is not positive: a flat channel) are recomputed from centred samples instead, so
+    that the subtraction never cancels more than ~2 digits.
+    """
+    S -= means[:, :, None] * means[:, None, :]
+    var = np.diagonal(S, axis1=1, axis2=2)
+    lossy = np.flatnonzero(np.any(~(var * _RANK_ONE_MAX >= means**2) & np.isfinite(var),
+                                  axis=1))
+    if lossy.size:
+        xc = X[lossy] - means[lossy, :, None]
+        S[lossy] = np.matmul(xc, xc.transpose(0, 2, 1)) / X.shape[-1]
+
+
 def _covariance_kernel(
     X: np.ndarray,
     channels: Sequence[Hashable],
@@ -301,14 +325,24 @@ def _covariance_kernel(
     S = np.empty((n, q, q))
     need_sq = estimator == "lwf"
     sq = np.empty((n, n_samples)) if need_sq else None
+    # centring by a rank-one correction (no centred copy) where the samples are used as they are
+    rank_one = order == 1 and not need_sq and not assume_centered
+    means = np.empty((n, p)) if rank_one else None
+    ones = np.ones(t)
     step = max(1, _BLOCK_BYTES // (q * n_samples * 8))
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported just below
         for i0 in range(0, n, step):
-            xb = _block_embed(X[i0:i0 + step], order, lag, centre=not assume_centered)
+            if rank_one:
+                xb = X[i0:i0 + step]
+                np.matmul(xb, ones, out=means[i0:i0 + step])
+            else:
+                xb = _block_embed(X[i0:i0 + step], order, lag, centre=not assume_centered)
             np.matmul(xb, xb.transpose(0, 2, 1), out=S[i0:i0 + step])
             if need_sq:
                 np.einsum("nct,nct->nt", xb, xb, out=sq[i0:i0 + step])
-    S /= n_samples
+        S /= n_samples
+        if rank_one:
+            _centre_rank_one(S, means / n_samples, X)
     diag = np.diagonal(S, axis1=1, axis2=2)
     _raise_bad_channels(diag, channels, order)
 

@@ -50,6 +50,20 @@ def test_same_matrices_as_pyriemann(epochs, estimator):
     _close(covariances(epochs, estimator).values, _pyr(epochs, estimator))
 
 
+
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e4])
+@pytest.mark.parametrize("estimator", ["scm", "oas"])
+def test_each_trial_matches_pyriemann_whatever_its_dc_offset(rng, estimator, offset):
+    # centring is a rank-one correction unless a channel's mean dwarfs its spread (then an
+    # explicitly centred copy): alternate trials with and without the offset, so both paths
+    # meet in one call, and compare trial by trial at each trial's own scale
+    n, c, t = 8, 5, 60
+    X = np.einsum("ij,njt->nit", rng.normal(size=(c, c)), rng.normal(size=(n, c, t)))
+    X[::2] += offset * rng.normal(size=(n // 2, c, 1))
+    ours, theirs = covariances(1e-5 * X, estimator).values, _pyr(1e-5 * X, estimator)
+    for a, b in zip(ours, theirs, strict=True):
+        _close(a, b, rtol=1e-12)
+
 @pytest.mark.parametrize("estimator", ["oas", "lwf"])
 def test_same_matrices_as_pyriemann_when_channels_outnumber_samples(rng, estimator):
     X = rng.normal(size=(6, 30, 20))  # p > T: strong shrinkage, some intensities capped at 1
