@@ -289,9 +289,9 @@ def _raise_bad_channels(diag: np.ndarray, channels: Sequence[Hashable], order: i
 def _centre_rank_one(S: np.ndarray, means: np.ndarray, X: np.ndarray) -> None:
     """``S <- S - m m^T`` in place (``S = X X^T / T`` uncentred, ``m`` the channel means).
 
-    Trials where a channel's ``m^2`` exceeds ``_RANK_ONE_MAX`` times its variance (or the
-    variance is not positive: a flat channel) are recomputed from centred samples instead, so
-    that the subtraction never cancels more than ~2 digits.
+    Trials where a channel's ``m^2`` exceeds ``_RANK_ONE_MAX`` times its variance (which
+    includes a flat channel at a non-zero offset) are recomputed from centred samples instead,
+    so that the subtraction never cancels more than ~2 digits.
     """
     S -= means[:, :, None] * means[:, None, :]
     var = np.diagonal(S, axis1=1, axis2=2)
@@ -327,8 +327,7 @@ def _covariance_kernel(
     sq = np.empty((n, n_samples)) if need_sq else None
     # centring by a rank-one correction (no centred copy) where the samples are used as they are
     rank_one = order == 1 and not need_sq and not assume_centered
-    means = np.empty((n, p)) if rank_one else None
-    ones = np.ones(t)
+    means, ones = (np.empty((n, p)), np.ones(t)) if rank_one else (None, None)
     step = max(1, _BLOCK_BYTES // (q * n_samples * 8))
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported just below
         for i0 in range(0, n, step):

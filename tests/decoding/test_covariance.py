@@ -50,7 +50,6 @@ def test_same_matrices_as_pyriemann(epochs, estimator):
     _close(covariances(epochs, estimator).values, _pyr(epochs, estimator))
 
 
-
 @pytest.mark.parametrize("offset", [0.0, 3.0, 1e4])
 @pytest.mark.parametrize("estimator", ["scm", "oas"])
 def test_each_trial_matches_pyriemann_whatever_its_dc_offset(rng, estimator, offset):
@@ -63,6 +62,7 @@ def test_each_trial_matches_pyriemann_whatever_its_dc_offset(rng, estimator, off
     ours, theirs = covariances(1e-5 * X, estimator).values, _pyr(1e-5 * X, estimator)
     for a, b in zip(ours, theirs, strict=True):
         _close(a, b, rtol=1e-12)
+
 
 @pytest.mark.parametrize("estimator", ["oas", "lwf"])
 def test_same_matrices_as_pyriemann_when_channels_outnumber_samples(rng, estimator):
