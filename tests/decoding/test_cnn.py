@@ -230,8 +230,8 @@ def test_max_norm_holds_after_training_steps():
     clf = EEGClassifier("eegnet", max_epochs=3, batch_size=8, lr=0.5, seed=0,
                         scheduler=None).fit(X, y)
     net = clf.module_.net
-    spatial = net.conv_spatial.weight.flatten(1).norm(dim=1)
-    dense = net.classifier.weight.flatten(1).norm(dim=1)
+    spatial = net.conv_spatial.weight.detach().flatten(1).norm(dim=1)
+    dense = net.classifier.weight.detach().flatten(1).norm(dim=1)
     assert float(spatial.max()) <= 1.0 + 1e-5 and float(dense.max()) <= 0.25 + 1e-5
     assert float(dense.max()) > 0.2  # the large learning rate did push against the bound
 
